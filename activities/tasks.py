@@ -1,0 +1,47 @@
+from temporalio import activity
+
+from activities.base import ActivityGroup, now, refuse
+from services import notify, tasks
+from services.errors import DomainError
+from workflows.contracts import CompleteTaskInput, MilestoneInput, OpenedTask, OpenTaskInput, TaskResult
+
+
+class TaskActivities(ActivityGroup):
+    @activity.defn(name="tasks.open")
+    async def open(self, inp: OpenTaskInput) -> OpenedTask:
+        async with self.db.session() as session:
+            opened = await tasks.open_task(session, inp, now=now())
+        await self._mail(f"task{opened.task_id}/open")
+        return opened
+
+    @activity.defn(name="tasks.complete")
+    async def complete(self, inp: CompleteTaskInput) -> TaskResult:
+        try:
+            async with self.db.session() as session:
+                result = await tasks.complete_task(session, self.settings, inp, now=now())
+        except DomainError as err:
+            raise refuse(err) from err
+        await self._mail(f"task{inp.task_id}/")
+        return result
+
+    @activity.defn(name="tasks.remind")
+    async def remind(self, inp: MilestoneInput) -> bool:
+        return await self._milestone(inp)
+
+    @activity.defn(name="tasks.escalate_head")
+    async def escalate_head(self, inp: MilestoneInput) -> bool:
+        return await self._milestone(inp)
+
+    @activity.defn(name="tasks.escalate_sonoivu")
+    async def escalate_sonoivu(self, inp: MilestoneInput) -> bool:
+        return await self._milestone(inp)
+
+    async def _milestone(self, inp: MilestoneInput) -> bool:
+        async with self.db.session() as session:
+            done = await tasks.milestone(session, inp.task_id, inp.milestone, now=now())
+        await self._mail(f"task{inp.task_id}/{inp.milestone}")
+        return done
+
+    async def _mail(self, key_prefix: str) -> None:
+        async with self.db.session() as session:
+            await notify.mail_pending(session, self.settings, key_prefix)

@@ -1,0 +1,51 @@
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client
+
+from api.state import AppState
+from services.errors import DomainError
+from services.scope import Viewer, load_viewer
+
+
+class NotLoggedIn(DomainError):
+    status = 401
+
+
+def app_state(request: Request) -> AppState:
+    return request.app.state.hoso
+
+
+async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with app_state(request).db.session() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(db_session)]
+StateDep = Annotated[AppState, Depends(app_state)]
+
+
+async def current_viewer(request: Request, session: SessionDep) -> Viewer:
+    user_id = request.session.get("uid")
+    viewer = await load_viewer(session, int(user_id)) if user_id else None
+    if viewer is None:
+        raise NotLoggedIn("Vui lòng đăng nhập.", "not_authenticated")
+    return viewer
+
+
+CurrentUser = Annotated[Viewer, Depends(current_viewer)]
+
+
+async def temporal_client(request: Request) -> Client:
+    return await app_state(request).client()
+
+
+TemporalDep = Annotated[Client, Depends(temporal_client)]
+
+
+def require(viewer: Viewer, *roles: str) -> None:
+    if not any(viewer.has(role) for role in roles):
+        from services.errors import Forbidden
+        raise Forbidden("Bạn không có quyền thực hiện thao tác này.", "forbidden")

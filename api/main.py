@@ -1,0 +1,99 @@
+"""The web app: JSON API and HTML pages over the same services."""
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from sqlalchemy import text
+from starlette.middleware.sessions import SessionMiddleware
+from temporalio.client import Client
+
+from api.routes import auth, org, rules, work
+from api.state import AppState
+from core.config import Settings, get_settings
+from core.db import Database
+from core.logging import configure_logging, log
+from services.errors import DomainError
+
+FIELD_LABELS = {
+    "full_name": "họ và tên", "sex": "giới tính", "date_of_birth": "ngày sinh", "citizen_id": "số CCCD",
+    "unit_id": "đơn vị", "hired_on": "ngày tuyển dụng", "kind": "loại", "username": "tên đăng nhập",
+    "password": "mật khẩu", "outcome": "kết quả", "day": "ngày", "working": "loại ngày",
+}
+
+
+def create_app(settings: Settings | None = None, *, db: Database | None = None, temporal: Client | None = None,
+               task_queue: str | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(json=settings.is_prod)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        state: AppState = app.state.hoso
+        if state.db is None:
+            from core.devstack import database_url, temporal_address
+            state.db = Database(database_url(settings))
+            state.temporal_address = temporal_address(settings)
+        yield
+        if db is None:
+            await state.db.dispose()
+
+    app = FastAPI(title="Hồ sơ CBCCVC", version="0.1.0", lifespan=lifespan,
+                  description="Cơ sở dữ liệu cán bộ, công chức, viên chức của tỉnh — API")
+    app.state.hoso = AppState(settings=settings, db=db, temporal=temporal,
+                              task_queue=task_queue or settings.task_queue)
+    app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="hoso_session",
+                       max_age=8 * 3600, same_site="lax", https_only=settings.is_prod)
+    _add_error_handlers(app)
+    for module in (auth, org, work, rules):
+        app.include_router(module.router)
+    from ui.routes import router as ui_router
+    app.include_router(ui_router)
+    from ui.web import static_files
+    app.mount("/static", static_files(), name="static")
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz(request: Request):
+        state: AppState = request.app.state.hoso
+        checks = {}
+        try:
+            async with state.db.session() as session:
+                await session.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as err:  # noqa: BLE001 - reported, not raised
+            checks["database"] = f"lỗi: {type(err).__name__}"
+        try:
+            client = await state.client()
+            await client.service_client.check_health()
+            checks["temporal"] = "ok"
+        except Exception as err:  # noqa: BLE001
+            checks["temporal"] = f"lỗi: {type(err).__name__}"
+        healthy = all(v == "ok" for v in checks.values())
+        return JSONResponse(checks, status_code=200 if healthy else 503)
+
+    return app
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api")
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, err: DomainError):
+        if _wants_html(request):
+            if err.status == 401:
+                return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+            from ui.web import error_page
+            return error_page(request, err)
+        log.info("request.refused", path=request.url.path, code=err.code)
+        return JSONResponse({"detail": err.message, "code": err.code, **err.extra}, status_code=err.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, err: RequestValidationError):
+        problems = []
+        for item in err.errors():
+            field = next((str(p) for p in reversed(item["loc"]) if isinstance(p, str) and p != "body"), "dữ liệu")
+            problems.append(f"{FIELD_LABELS.get(field, field)} {'bị thiếu' if item['type'] == 'missing' else 'không hợp lệ'}")
+        message = "Dữ liệu không hợp lệ: " + "; ".join(problems) + "."
+        return JSONResponse({"detail": message, "code": "invalid_request"}, status_code=422)

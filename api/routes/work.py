@@ -1,0 +1,92 @@
+from datetime import UTC, date, datetime
+from typing import Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from api.deps import CurrentUser, SessionDep, StateDep, TemporalDep
+from api.views import person_view, step_view, task_detail, task_view
+from services import onboarding, people, task_actions, tasks
+from services.scope import readable_person
+
+router = APIRouter(prefix="/api", tags=["work"])
+
+
+class HireBody(BaseModel):
+    full_name: str
+    sex: str
+    date_of_birth: date
+    citizen_id: str
+    unit_id: int
+    hired_on: date
+    kind: str
+    email: str | None = None
+
+
+class CompleteBody(BaseModel):
+    outcome: str
+    data: dict[str, Any] = {}
+
+
+@router.post("/hires", status_code=201)
+async def register_hire(body: HireBody, viewer: CurrentUser, session: SessionDep, state: StateDep,
+                        client: TemporalDep) -> dict:
+    person = await onboarding.hire(client, state.task_queue, session, viewer, people.HireInput(**body.model_dump()),
+                                   profile_name=state.settings.profile, today=tasks.local_date(datetime.now(UTC)))
+    return {"person_id": person.id, "workflow_id": f"onboarding/{person.id}"}
+
+
+@router.get("/tasks")
+async def list_tasks(viewer: CurrentUser, session: SessionDep, scope: str = Query("mine", pattern="^(mine|unit)$"),
+                     status: str = Query("open", pattern="^(open|done|all)$"), overdue: bool = False,
+                     due_soon: bool = False) -> list[dict]:
+    rows = await tasks.list_tasks(session, viewer, scope=scope, status=status, overdue=overdue, due_soon=due_soon)
+    names = await tasks.assignee_names(session, [t.id for t in rows])
+    return [task_view(t, names.get(t.id, [])) for t in rows]
+
+
+@router.get("/tasks/{task_id}")
+async def get_task(task_id: int, viewer: CurrentUser, session: SessionDep) -> dict:
+    task = await tasks.readable_task(session, viewer, task_id)
+    names = await tasks.assignee_names(session, [task.id])
+    return task_detail(task, names.get(task.id, []))
+
+
+@router.post("/tasks/{task_id}/complete")
+async def complete_task(task_id: int, body: CompleteBody, viewer: CurrentUser, session: SessionDep,
+                        client: TemporalDep) -> dict:
+    done = await task_actions.complete(client, session, viewer, task_id, body.outcome, body.data)
+    task = await tasks.readable_task(session, viewer, task_id)
+    names = await tasks.assignee_names(session, [task.id])
+    view = task_detail(task, names.get(task.id, []))
+    if done.activation_code:
+        view["activation"] = {"username": done.result.result.get("username"), "code": done.activation_code}
+    return view
+
+
+@router.get("/people/{person_id}")
+async def get_person(person_id: int, viewer: CurrentUser, session: SessionDep) -> dict:
+    person = await readable_person(session, viewer, person_id)
+    revision = await people.working_revision(session, person.id)
+    view = person_view(person)
+    view["cv"] = {"number": revision.number, "status": revision.status, "data": revision.data,
+                  "review_comment": revision.review_comment} if revision else None
+    return view
+
+
+@router.get("/people/{person_id}/timeline")
+async def person_timeline(person_id: int, viewer: CurrentUser, session: SessionDep) -> list[dict]:
+    return [step_view(step) for step in await people.timeline(session, viewer, person_id)]
+
+
+@router.put("/people/{person_id}/cv")
+async def save_cv_draft(person_id: int, body: dict[str, Any], viewer: CurrentUser, session: SessionDep) -> dict:
+    """Save the CV as a draft; any time, valid or not. Submitting is completing the self-entry task."""
+    revision = await people.save_draft(session, viewer, person_id, body)
+    return {"revision_id": revision.id, "number": revision.number, "status": revision.status, "data": revision.data}
+
+
+@router.get("/search")
+async def search(viewer: CurrentUser, session: SessionDep, q: str = "",
+                 status: str = Query("active", pattern="^(active|archived|all)$")) -> list[dict]:
+    return [person_view(p) for p in await people.search(session, viewer, q, status)]

@@ -1,0 +1,113 @@
+"""`hoso` command: run the whole stack for development, migrate, seed, and the rules commands."""
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+from core.config import ROOT, get_settings
+
+RULES_COMMANDS = {"deadline", "profiles"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in RULES_COMMANDS:
+        from rules.cli import main as rules_main
+        return rules_main(argv)
+    parser = argparse.ArgumentParser(prog="hoso", description="Hồ sơ CBCCVC")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="start database, Temporal, worker and web app (development)")
+    sub.add_parser("migrate", help="apply database migrations")
+    sub.add_parser("seed", help="create the demo province (needs a running worker)")
+    sub.add_parser("deadline", help="hoso deadline PROFILE RULE START")
+    sub.add_parser("profiles", help="list the regulation profiles")
+    args = parser.parse_args(argv)
+    return {"run": run, "migrate": migrate, "seed": seed}[args.command]()
+
+
+def _resolve() -> tuple[str, str]:
+    """Database URL and Temporal address, starting the embedded ones where unset."""
+    from core.devstack import database_url, temporal_address
+    settings = get_settings()
+    return database_url(settings), temporal_address(settings)
+
+
+def migrate() -> int:
+    from core.devstack import database_url
+    from core.migrate import upgrade
+    upgrade(database_url(get_settings()))
+    return 0
+
+
+def seed() -> int:
+    url, address = _resolve()
+    asyncio.run(_seed(url, address))
+    return 0
+
+
+async def _seed(url: str, address: str) -> None:
+    from core.db import Database
+    from core.temporal import connect
+    from services.demo import seed_org
+    from services.demo_people import seed_people
+    from services.tasks import local_date
+
+    settings = get_settings()
+    db = Database(url)
+    try:
+        async with db.session() as session:
+            await seed_org(session, settings.demo_password)
+        client = await connect(address, settings.temporal_namespace)
+        await seed_people(db, client, settings.task_queue, settings.profile, settings.demo_password,
+                          local_date(datetime.now(UTC)))
+    finally:
+        await db.dispose()
+
+
+def run() -> int:
+    from core.devstack import start_temporal_dev_server
+    from core.migrate import upgrade
+
+    settings = get_settings()
+    url, address = _resolve()
+    upgrade(url)
+    temporal = None if settings.temporal_address else start_temporal_dev_server(settings)
+    env = {**os.environ, "DATABASE_URL": url, "TEMPORAL_ADDRESS": address}
+    os.environ.update(DATABASE_URL=url, TEMPORAL_ADDRESS=address)
+    get_settings.cache_clear()
+    worker_log = open(settings.data_dir / "worker.log", "ab")
+    worker = subprocess.Popen([sys.executable, str(ROOT / "worker.py")], env=env, stdout=worker_log,
+                              stderr=subprocess.STDOUT)
+    try:
+        print("Đang tạo dữ liệu mẫu (lần chạy đầu mất khoảng một phút)...", flush=True)
+        asyncio.run(_seed(url, address))
+        _banner(settings)
+        import uvicorn
+        uvicorn.run("api.main:create_app", factory=True, host=settings.host, port=settings.port,
+                    log_level="warning")
+    finally:
+        worker.terminate()
+        if temporal is not None:
+            temporal.terminate()
+    return 0
+
+
+def _banner(settings) -> None:
+    from services.demo import demo_logins
+    from services.demo_people import HIRES
+
+    print(f"\nHồ sơ đang chạy: http://{settings.host}:{settings.port}/")
+    print(f"Temporal Web UI: http://127.0.0.1:{settings.temporal_ui_port}/ (khi dùng máy chủ Temporal nhúng)")
+    print(f"Hồ sơ quy định: {settings.profile}. Mật khẩu mọi tài khoản mẫu: {settings.demo_password}\n")
+    for login, who in demo_logins():
+        print(f"  {login:<16} {who}")
+    for hire in HIRES:
+        if hire.stage != "account":
+            print(f"  {hire.login:<16} {hire.name} (cá nhân, {hire.unit})")
+    print(flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

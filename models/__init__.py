@@ -1,0 +1,13 @@
+"""SQLModel tables, one module per domain. Importing this package registers every table."""
+from models.accounts import RoleGrant, User
+from models.audit import AuditEvent
+from models.calendar import CalendarOverride
+from models.notify import Notification
+from models.org import Unit
+from models.people import Person, ProfileRevision
+from models.tasks import Task, TaskCandidate
+
+__all__ = [
+    "AuditEvent", "CalendarOverride", "Notification", "Person", "ProfileRevision",
+    "RoleGrant", "Task", "TaskCandidate", "Unit", "User",
+]

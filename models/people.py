@@ -1,0 +1,67 @@
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Column, DateTime, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+from models.base import timestamp
+
+PERSON_KINDS = {
+    "can_bo": "Cán bộ",
+    "cong_chuc": "Công chức",
+    "vien_chuc": "Viên chức",
+    "hop_dong": "Người lao động (hợp đồng)",
+}
+PERSON_STATUSES = {
+    "onboarding": "Đang lập hồ sơ",
+    "active": "Đang công tác",
+    "archived": "Đã lưu trữ",
+}
+REVISION_STATUSES = {
+    "draft": "Bản nháp",
+    "submitted": "Chờ cán bộ tổ chức kiểm tra",
+    "returned": "Bị trả lại để bổ sung",
+    "ready": "Chờ phê duyệt trong tháng",
+    "approved": "Đã phê duyệt",
+}
+
+
+class Person(SQLModel, table=True):
+    __tablename__ = "people"
+
+    id: int | None = Field(default=None, primary_key=True)
+    full_name: str = Field(max_length=255, index=True)
+    search_name: str = Field(default="", max_length=255, index=True)  # lower-case, no diacritics
+    sex: str = Field(max_length=3)
+    date_of_birth: date
+    citizen_id: str = Field(max_length=12, unique=True, index=True)
+    email: str | None = Field(default=None, max_length=255)
+    unit_id: int = Field(foreign_key="units.id", index=True)
+    kind: str = Field(max_length=16)
+    hired_on: date
+    status: str = Field(default="onboarding", max_length=16, index=True)
+    profile: str = Field(max_length=32)
+    profile_version: str = Field(max_length=32)
+    created_at: datetime = timestamp(nullable=False, default_now=True)
+
+
+class ProfileRevision(SQLModel, table=True):
+    """One version of a person's CV (sơ yếu lý lịch); the newest approved one is current."""
+
+    __tablename__ = "profile_revisions"
+    __table_args__ = (UniqueConstraint("person_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="people.id", index=True)
+    number: int
+    status: str = Field(default="draft", max_length=16, index=True)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False))
+    author_id: int | None = Field(default=None, foreign_key="users.id")
+    workflow_id: str | None = Field(default=None, max_length=128)
+    review_comment: str | None = None
+    reviewed_by_id: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = timestamp(nullable=False, default_now=True)
+    updated_at: datetime = timestamp(nullable=False, default_now=True)
+    submitted_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    reviewed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

@@ -1,0 +1,344 @@
+"""Hồ sơ quy định (regulation profiles) của từng tỉnh, có phiên bản và phân lớp.
+
+Dữ liệu nằm trong ``rules/profiles/*.toml`` (đọc một lần lúc import). Mỗi phiên bản
+của một tỉnh liệt kê các lớp từ dưới lên (ví dụ ``("nd-27-2026", "quang-ngai")``).
+Lớp quốc gia chỉ *lấp khoảng trống*: quy tắc của nó chỉ được dùng khi tỉnh không có
+quy tắc đó hoặc chỉ quy định người thực hiện mà không quy định thời hạn (kind
+``"none"``). Quy định của tỉnh luôn thắng.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+__all__ = [
+    "RULE_NAMES",
+    "PROFILE_NAMES",
+    "KINDS",
+    "ACTORS",
+    "Rule",
+    "EscalationPolicy",
+    "Profile",
+    "Layer",
+    "UnknownProfile",
+    "UnknownRule",
+    "get_profile",
+    "list_profiles",
+    "profile_versions",
+    "national_layers",
+]
+
+RULE_NAMES = (
+    "account_creation",
+    "self_entry",
+    "new_record",
+    "update_personal",
+    "update_state_decision",
+    "monthly_approval",
+    "province_approval",
+    "transfer_internal",
+    "transfer_send",
+    "transfer_receive",
+    "arrival_account",
+    "arrival_sync",
+    "status_change",
+)
+PROFILE_NAMES = ("quang-ngai", "kon-tum", "binh-dinh", "nghe-an", "hai-phong")
+
+KINDS = (
+    "working_days",
+    "calendar_days",
+    "immediate",
+    "monthly_before_day",
+    "monthly_last_days",
+    "none",
+)
+ACTORS = ("unit_hr", "person", "unit_head", "sonoivu_admin", "sonoivu_director")
+
+# Tên tiếng Việt ngắn của các bước, dùng trong thông báo lỗi / CLI.
+RULE_LABELS = {
+    "account_creation": "tạo lập tài khoản cá nhân",
+    "self_entry": "cá nhân nhập liệu lần đầu",
+    "new_record": "lập hồ sơ mới",
+    "update_personal": "cập nhật thông tin cá nhân thay đổi",
+    "update_state_decision": "cập nhật thông tin theo quyết định của cơ quan nhà nước",
+    "monthly_approval": "phê duyệt hằng tháng cấp đơn vị",
+    "province_approval": "phê duyệt cấp tỉnh (Giám đốc Sở Nội vụ)",
+    "transfer_internal": "điều chuyển hồ sơ trong cùng cơ quan",
+    "transfer_send": "chuyển hồ sơ sang cơ quan khác trong tỉnh",
+    "transfer_receive": "tiếp nhận hồ sơ chuyển đến",
+    "arrival_account": "tạo tài khoản cho người chuyển đến từ bộ, ngành, tỉnh khác",
+    "arrival_sync": "Sở Nội vụ đồng bộ dữ liệu người chuyển đến",
+    "status_change": "điều chỉnh tình trạng hồ sơ khi nghỉ, chuyển đi",
+}
+
+_DIR = Path(__file__).resolve().parent / "profiles"
+
+
+class UnknownProfile(ValueError):
+    def __init__(self, name: str, valid: tuple[str, ...] | list[str], detail: str = "") -> None:
+        self.name = name
+        self.valid = tuple(valid)
+        msg = (
+            f"Không có hồ sơ quy định '{name}'{detail}. "
+            f"Các giá trị hợp lệ: {', '.join(self.valid)}"
+        )
+        super().__init__(msg)
+
+
+class UnknownRule(ValueError):
+    def __init__(self, profile: str, rule: str, valid: tuple[str, ...] | list[str]) -> None:
+        self.profile = profile
+        self.rule = rule
+        self.valid = tuple(valid)
+        super().__init__(
+            f"Hồ sơ quy định '{profile}' không có quy tắc '{rule}'. "
+            f"Các quy tắc của hồ sơ này: {', '.join(self.valid)}"
+        )
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    kind: str
+    amount: int
+    actor: str
+    article: str
+    instrument: str
+    layer: str
+    note: str = ""
+    summary: str = ""  # tóm tắt nghĩa vụ bằng tiếng Việt (bổ sung so với API tối thiểu)
+
+    @property
+    def legal_basis(self) -> str:
+        base = f"{self.article} {self.instrument}"
+        return f"{base} — {self.summary}" if self.summary else base
+
+    @property
+    def has_deadline(self) -> bool:
+        return self.kind != "none"
+
+
+@dataclass(frozen=True)
+class EscalationPolicy:
+    remind_before_working_days: int
+    head_at_due: bool
+    sonoivu_after_working_days: int
+    basis: str
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    version: str
+    title: str
+    province: str
+    effective_from: date
+    layers: tuple[str, ...]
+    rules: Mapping[str, Rule]
+    escalation: EscalationPolicy
+    approval_scope: str
+    onboarding_envelope: str | None
+    instrument: str = ""
+    caveats: tuple[str, ...] = field(default=())
+
+    def rule(self, name: str) -> Rule:
+        try:
+            return self.rules[name]
+        except KeyError:
+            raise UnknownRule(self.name, name, self.rule_names()) from None
+
+    def has_rule(self, name: str) -> bool:
+        return name in self.rules
+
+    def rule_names(self) -> tuple[str, ...]:
+        return tuple(n for n in RULE_NAMES if n in self.rules)
+
+
+@dataclass(frozen=True)
+class Layer:
+    name: str
+    title: str
+    instrument: str
+    effective_from: date | None
+    verified: bool
+    note: str
+    rules: Mapping[str, dict[str, Any]]
+
+
+# --------------------------------------------------------------------------- loading
+def _rule_from(name: str, raw: Mapping[str, Any], instrument: str, layer: str) -> Rule:
+    if name not in RULE_NAMES:
+        raise ValueError(f"Quy tắc không hợp lệ '{name}' trong lớp '{layer}'")
+    kind = raw["kind"]
+    if kind not in KINDS:
+        raise ValueError(f"Loại thời hạn không hợp lệ '{kind}' ({layer}.{name})")
+    actor = raw["actor"]
+    if actor not in ACTORS:
+        raise ValueError(f"Người thực hiện không hợp lệ '{actor}' ({layer}.{name})")
+    article = str(raw.get("article", "")).strip()
+    inst = str(raw.get("instrument", instrument)).strip()
+    if not article or not inst:
+        raise ValueError(f"Thiếu điều khoản / văn bản cho {layer}.{name}")
+    return Rule(
+        name=name,
+        kind=kind,
+        amount=int(raw.get("amount", 0)),
+        actor=actor,
+        article=article,
+        instrument=inst,
+        layer=layer,
+        note=str(raw.get("note", "")),
+        summary=str(raw.get("summary", "")),
+    )
+
+
+def _load_national() -> dict[str, Layer]:
+    data = tomllib.loads((_DIR / "national.toml").read_text(encoding="utf-8"))
+    out: dict[str, Layer] = {}
+    for lname, raw in data.get("layers", {}).items():
+        out[lname] = Layer(
+            name=lname,
+            title=raw.get("title", lname),
+            instrument=raw["instrument"],
+            effective_from=raw.get("effective_from"),
+            verified=bool(raw.get("verified", False)),
+            note=raw.get("note", ""),
+            rules=MappingProxyType(dict(raw.get("rules", {}))),
+        )
+    return out
+
+
+_NATIONAL = _load_national()
+
+
+def national_layers() -> Mapping[str, Layer]:
+    return MappingProxyType(_NATIONAL)
+
+
+def _build_versions(data: Mapping[str, Any]) -> list[Profile]:
+    name = data["name"]
+    instrument = data["instrument"]
+    esc = data["escalation"]
+    escalation = EscalationPolicy(
+        remind_before_working_days=int(esc["remind_before_working_days"]),
+        head_at_due=bool(esc["head_at_due"]),
+        sonoivu_after_working_days=int(esc["sonoivu_after_working_days"]),
+        basis=esc["basis"],
+    )
+    own = {
+        rname: _rule_from(rname, raw, instrument, name)
+        for rname, raw in data.get("rules", {}).items()
+    }
+    envelope = data.get("onboarding_envelope") or None
+    if envelope is not None and envelope not in own:
+        raise ValueError(f"{name}: onboarding_envelope '{envelope}' không phải quy tắc của tỉnh")
+    versions: list[Profile] = []
+    for v in data["version"]:
+        layers = tuple(v["layers"])
+        if layers[-1] != name:
+            raise ValueError(f"{name}: lớp trên cùng phải là tỉnh")
+        merged: dict[str, Rule] = {}
+        caveats: list[str] = []
+        # Từ dưới lên: lớp quốc gia chỉ lấp khoảng trống của tỉnh.
+        for lname in layers[:-1]:
+            layer = _NATIONAL.get(lname)
+            if layer is None:
+                raise ValueError(f"{name}: không có lớp quốc gia '{lname}'")
+            if not layer.verified:
+                caveats.append(f"{lname}: {layer.note}")
+            for rname, raw in layer.rules.items():
+                if rname in merged and merged[rname].kind != "none":
+                    continue
+                merged[rname] = _rule_from(rname, raw, layer.instrument, lname)
+        for rname, rule in own.items():
+            below = merged.get(rname)
+            if below is not None and rule.kind == "none" and below.kind != "none":
+                # Tỉnh chỉ nêu người thực hiện; lớp dưới có thời hạn -> dùng lớp dưới, ghi chú lý do.
+                extra = (
+                    f"Lấp khoảng trống: {rule.article} {rule.instrument} chỉ quy định người "
+                    f"thực hiện, không quy định thời hạn; áp dụng thời hạn của {below.layer}."
+                )
+                merged[rname] = Rule(
+                    **{**below.__dict__, "note": (below.note + " " + extra).strip()}
+                )
+                continue
+            merged[rname] = rule
+        ordered = {r: merged[r] for r in RULE_NAMES if r in merged}
+        versions.append(
+            Profile(
+                name=name,
+                version=str(v["version"]),
+                title=data["title"],
+                province=data["province"],
+                effective_from=v["effective_from"],
+                layers=layers,
+                rules=MappingProxyType(ordered),
+                escalation=escalation,
+                approval_scope=data["approval_scope"],
+                onboarding_envelope=envelope,
+                instrument=instrument,
+                caveats=tuple(caveats),
+            )
+        )
+    versions.sort(key=lambda p: p.effective_from)
+    return versions
+
+
+def _load_all() -> dict[str, tuple[Profile, ...]]:
+    out: dict[str, tuple[Profile, ...]] = {}
+    for pname in PROFILE_NAMES:
+        data = tomllib.loads((_DIR / f"{pname}.toml").read_text(encoding="utf-8"))
+        if data["name"] != pname:
+            raise ValueError(f"Tệp {pname}.toml khai báo name = {data['name']!r}")
+        out[pname] = tuple(_build_versions(data))
+    return out
+
+
+_PROFILES = _load_all()
+
+
+# --------------------------------------------------------------------------- lookup
+def profile_versions(name: str) -> list[Profile]:
+    """Mọi phiên bản của một tỉnh, cũ trước mới sau."""
+    try:
+        return list(_PROFILES[name])
+    except KeyError:
+        raise UnknownProfile(name, PROFILE_NAMES) from None
+
+
+def get_profile(name: str, version: str | None = None, *, on: date | None = None) -> Profile:
+    """Phiên bản hồ sơ quy định.
+
+    - ``version`` cho trước: đúng phiên bản đó (workflow giữ phiên bản lúc bắt đầu);
+    - ``on`` cho trước: phiên bản có hiệu lực vào ngày đó; nếu ngày đó sớm hơn mọi
+      phiên bản thì dùng phiên bản sớm nhất;
+    - không có cả hai: phiên bản mới nhất.
+    """
+    versions = profile_versions(name)
+    if version is not None:
+        for p in versions:
+            if p.version == version:
+                return p
+        raise UnknownProfile(
+            name,
+            [f"{name}@{p.version}" for p in versions],
+            detail=f" phiên bản '{version}'",
+        )
+    if on is not None:
+        chosen = versions[0]
+        for p in versions:
+            if p.effective_from <= on:
+                chosen = p
+        return chosen
+    return versions[-1]
+
+
+def list_profiles() -> list[Profile]:
+    """Phiên bản mới nhất của từng tỉnh."""
+    return [_PROFILES[n][-1] for n in PROFILE_NAMES]

@@ -1,0 +1,115 @@
+"""Demo onboardings in different states, driven through the real workflows (needs a worker)."""
+import asyncio
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client
+
+from core.db import Database
+from models import Person, Task, User
+from services import auth, onboarding, people, task_actions
+from services.scope import load_viewer
+
+
+@dataclass
+class DemoHire:
+    name: str
+    sex: str
+    born: date
+    unit: str
+    days_ago: int
+    stage: str  # account | self_entry | review | returned | active
+    login: str
+
+
+HIRES = [
+    DemoHire("Nguyễn Văn An", "nam", date(1996, 5, 2), "SYT", 2, "account", "an.nguyenvan"),
+    DemoHire("Trần Thị Bích", "nu", date(1994, 8, 19), "SYT-BV", 20, "account", "bich.tranthi"),
+    DemoHire("Lê Văn Cường", "nam", date(1990, 1, 7), "SGD", 5, "self_entry", "cuong.levan"),
+    DemoHire("Phạm Thị Dung", "nu", date(1998, 11, 23), "SGD-LK", 15, "review", "dung.phamthi"),
+    DemoHire("Hoàng Văn Em", "nam", date(1993, 6, 30), "P-CT", 30, "active", "em.hoangvan"),
+    DemoHire("Võ Thị Giang", "nu", date(1997, 2, 14), "X-BS", 12, "returned", "giang.vothi"),
+    DemoHire("Y Thị Hờ Rê", "nu", date(1999, 9, 9), "P-KT", 25, "self_entry", "hore.ythi"),
+]
+
+
+def citizen_id(hire: DemoHire, serial: int) -> str:
+    century_sex = 2 * ((hire.born.year // 100) - 19) + (0 if hire.sex == "nam" else 1)
+    return f"051{century_sex}{hire.born.year % 100:02d}{serial:06d}"
+
+
+def demo_cv(hire: DemoHire, cid: str) -> dict:
+    return {
+        "full_name": hire.name, "sex": hire.sex, "date_of_birth": hire.born.isoformat(), "citizen_id": cid,
+        "birthplace": "Tỉnh Quảng Ngãi", "hometown": "Tỉnh Quảng Ngãi", "ethnicity": "Kinh", "religion": "Không",
+        "citizen_id_issued_on": "2021-06-01", "residence": "Tỉnh Quảng Ngãi", "general_education": "12/12",
+        "qualification": "Cử nhân", "political_theory": "Sơ cấp", "grade_code": "01.003",
+        "grade_name": "Chuyên viên", "salary_step": 1, "salary_coefficient": "2.34", "salary_from": "2026-01-01",
+        "work_history": [{"from": "01/2026", "to": "nay", "description": "Chuyên viên"}],
+    }
+
+
+async def wait_task(db: Database, workflow_id: str, kind: str, timeout: float = 30) -> Task:
+    for _ in range(int(timeout * 10)):
+        async with db.session() as session:
+            task = (await session.execute(select(Task).where(
+                Task.workflow_id == workflow_id, Task.kind == kind, Task.status == "open"))).scalars().first()
+        if task is not None:
+            return task
+        await asyncio.sleep(0.1)
+    raise TimeoutError(f"no open {kind} task in {workflow_id}")
+
+
+async def _act(db: Database, client: Client, username: str, task: Task, outcome: str, data: dict | None = None):
+    async with db.session() as session:
+        user_id = (await session.execute(select(User.id).where(User.username == username))).scalar_one()
+        viewer = await load_viewer(session, user_id)
+        return await task_actions.complete(client, session, viewer, task.id, outcome, data)
+
+
+async def seed_people(db: Database, client: Client, task_queue: str, profile: str, password: str, today: date) -> None:
+    async with db.session() as session:
+        if (await session.execute(select(Person.id).limit(1))).first():
+            return
+    for serial, hire in enumerate(HIRES, start=1):
+        await _seed_one(db, client, task_queue, profile, password, today, hire, serial)
+
+
+async def _seed_one(db, client, task_queue, profile, password, today, hire: DemoHire, serial: int) -> None:
+    hr = f"hr.{hire.unit.lower()}"
+    cid = citizen_id(hire, serial)
+    async with db.session() as session:
+        unit_id = await _unit_id(session, hire.unit)
+        viewer = await load_viewer(session, await _user_id(session, hr))
+        person = await onboarding.hire(client, task_queue, session, viewer, people.HireInput(
+            full_name=hire.name, sex=hire.sex, date_of_birth=hire.born, citizen_id=cid, unit_id=unit_id,
+            hired_on=today - timedelta(days=hire.days_ago), kind="cong_chuc"), profile_name=profile, today=today)
+    wid = f"onboarding/{person.id}"
+    if hire.stage == "account":
+        return
+    done = await _act(db, client, hr, await wait_task(db, wid, "create_account"), "done", {"username": hire.login})
+    async with db.session() as session:
+        await auth.activate(session, hire.login, done.activation_code, password)
+    rounds = {"self_entry": 0, "review": 1, "returned": 1, "active": 1}[hire.stage]
+    for _ in range(rounds):
+        async with db.session() as session:
+            me = await load_viewer(session, await _user_id(session, hire.login))
+            await people.save_draft(session, me, person.id, demo_cv(hire, cid))
+        await _act(db, client, hire.login, await wait_task(db, wid, "self_entry"), "submit")
+    if hire.stage in ("returned", "active"):
+        review = await wait_task(db, wid, "review_entry")
+        if hire.stage == "returned":
+            await _act(db, client, hr, review, "return", {"comment": "Bổ sung quá trình công tác trước khi tuyển dụng."})
+        else:
+            await _act(db, client, hr, review, "accept")
+
+
+async def _unit_id(session: AsyncSession, code: str) -> int:
+    from models import Unit
+    return (await session.execute(select(Unit.id).where(Unit.code == code))).scalar_one()
+
+
+async def _user_id(session: AsyncSession, username: str) -> int:
+    return (await session.execute(select(User.id).where(User.username == username))).scalar_one()

@@ -1,0 +1,28 @@
+class DomainError(Exception):
+    """A refusal with a Vietnamese message for the user and a machine code for clients."""
+
+    status = 400
+
+    def __init__(self, message: str, code: str, *, status: int | None = None, **extra):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.extra = extra
+        if status is not None:
+            self.status = status
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Forbidden(DomainError):
+    status = 403
+
+
+class Conflict(DomainError):
+    status = 409
+
+
+class Invalid(DomainError):
+    status = 422

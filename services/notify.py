@@ -1,0 +1,61 @@
+"""In-app notifications, mailed over SMTP when SMTP is configured.
+
+Each notification has a unique key, so a retried activity inserts it once and mails it once.
+"""
+import asyncio
+import smtplib
+from datetime import UTC, datetime
+from email.message import EmailMessage
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.config import Settings
+from models import Notification, User
+
+
+async def notify(session: AsyncSession, *, user_ids: set[int], key: str, kind: str, subject: str,
+                 body: str, task_id: int | None = None) -> None:
+    for user_id in sorted(user_ids):
+        await session.execute(
+            insert(Notification)
+            .values(key=f"{key}/u{user_id}", user_id=user_id, task_id=task_id, kind=kind,
+                    subject=subject, body=body, created_at=datetime.now(UTC))
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+
+
+async def unread(session: AsyncSession, user_id: int, limit: int = 20) -> list[Notification]:
+    query = (select(Notification).where(Notification.user_id == user_id)
+             .order_by(Notification.created_at.desc()).limit(limit))
+    return list((await session.execute(query)).scalars())
+
+
+async def mail_pending(session: AsyncSession, settings: Settings, key_prefix: str) -> int:
+    """Mail the not-yet-mailed notifications whose key starts with key_prefix."""
+    if not settings.smtp_host:
+        return 0
+    rows = (await session.execute(
+        select(Notification, User.email).join(User, User.id == Notification.user_id)
+        .where(Notification.key.startswith(key_prefix), Notification.emailed_at.is_(None))
+    )).all()
+    sent = 0
+    for note, email in rows:
+        if not email:
+            continue
+        await asyncio.to_thread(_send, settings, email, note.subject, note.body)
+        await session.execute(update(Notification).where(Notification.id == note.id)
+                              .values(emailed_at=datetime.now(UTC)))
+        sent += 1
+    return sent
+
+
+def _send(settings: Settings, to: str, subject: str, body: str) -> None:
+    message = EmailMessage()
+    message["From"] = settings.smtp_from
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:
+        smtp.send_message(message)

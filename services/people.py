@@ -1,0 +1,181 @@
+"""People: hires, CV drafts and revisions, timelines, search — always within the viewer's scope."""
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from unidecode import unidecode
+
+from models import Person, ProfileRevision, Task, Unit, User
+from models.people import PERSON_KINDS
+from rules.profiles import get_profile
+from services import audit, cv
+from services.errors import Conflict, Forbidden, Invalid
+from services.scope import Viewer, people_query, readable_person
+
+EARLIEST_HIRE = date(1950, 1, 1)
+HIRE_AHEAD_DAYS = 90  # a decision may take effect a little after it is registered
+
+
+def search_key(text: str) -> str:
+    return unidecode(text or "").lower().strip()
+
+
+@dataclass
+class HireInput:
+    full_name: str
+    sex: str
+    date_of_birth: date
+    citizen_id: str
+    unit_id: int
+    hired_on: date
+    kind: str
+    email: str | None = None
+
+
+def _check_hire(inp: HireInput, today: date) -> None:
+    if len(inp.full_name.strip()) < 2:
+        raise Invalid("Họ và tên không được để trống.", "bad_name")
+    if inp.sex not in cv.SEX:
+        raise Invalid("Giới tính phải là «nam» hoặc «nu».", "bad_sex")
+    if inp.kind not in PERSON_KINDS:
+        raise Invalid(f"Loại phải là một trong: {', '.join(PERSON_KINDS)}.", "bad_kind")
+    if (msg := cv.birth_date_error(inp.date_of_birth, today)):
+        raise Invalid(msg, "bad_birth_date")
+    if (msg := cv.citizen_id_error(inp.citizen_id, sex=inp.sex, born=inp.date_of_birth)):
+        raise Invalid(msg, "bad_citizen_id")
+    if not EARLIEST_HIRE <= inp.hired_on <= today + timedelta(days=HIRE_AHEAD_DAYS):
+        raise Invalid("Ngày tuyển dụng / tiếp nhận / ký hợp đồng không hợp lệ.", "bad_hired_on")
+
+
+async def register_hire(session: AsyncSession, viewer: Viewer, inp: HireInput, *, profile_name: str,
+                        today: date) -> Person:
+    """Validate and insert the person (flushed, not committed): the caller starts the workflow."""
+    if not (viewer.has("unit_hr") or viewer.has("sonoivu_admin")):
+        raise Forbidden("Chỉ cán bộ tổ chức hoặc Sở Nội vụ được đăng ký tuyển dụng.", "forbidden")
+    unit = await session.get(Unit, inp.unit_id)
+    if unit is None:
+        raise Invalid("Đơn vị không tồn tại.", "unknown_unit")
+    if not viewer.sees_unit(unit.id):
+        raise Forbidden("Đơn vị này nằm ngoài phạm vi quản lý của bạn.", "unit_out_of_scope")
+    _check_hire(inp, today)
+    existing = (await session.execute(select(Person).where(Person.citizen_id == inp.citizen_id))).scalars().first()
+    if existing is not None:
+        same = existing.hired_on == inp.hired_on
+        raise Conflict(
+            (f"Người này đã được đăng ký tuyển dụng ngày {existing.hired_on:%d/%m/%Y} (hồ sơ số {existing.id}, "
+             f"{existing.full_name}); không tạo thêm quy trình.") if same else
+            (f"Số CCCD {inp.citizen_id} đã có hồ sơ số {existing.id} ({existing.full_name}); "
+             "dùng chức năng điều chuyển hoặc tiếp nhận thay vì đăng ký mới."),
+            "duplicate_hire" if same else "citizen_id_exists", person_id=existing.id,
+            workflow_id=f"onboarding/{existing.id}")
+    profile = get_profile(profile_name, on=inp.hired_on)
+    person = Person(
+        full_name=" ".join(inp.full_name.split()), search_name=search_key(inp.full_name), sex=inp.sex,
+        date_of_birth=inp.date_of_birth, citizen_id=inp.citizen_id, email=inp.email or None,
+        unit_id=unit.id, kind=inp.kind, hired_on=inp.hired_on, status="onboarding",
+        profile=profile.name, profile_version=profile.version,
+    )
+    session.add(person)
+    await session.flush()
+    await audit.record(session, actor=viewer.username, action="hire.registered", subject=f"person:{person.id}",
+                       unit_id=unit.id, hired_on=inp.hired_on.isoformat(), profile=profile.name,
+                       profile_version=profile.version)
+    return person
+
+
+# ---- CV revisions ----------------------------------------------------------------------------
+
+async def revisions(session: AsyncSession, person_id: int) -> list[ProfileRevision]:
+    query = select(ProfileRevision).where(ProfileRevision.person_id == person_id).order_by(ProfileRevision.number)
+    return list((await session.execute(query)).scalars())
+
+
+async def working_revision(session: AsyncSession, person_id: int) -> ProfileRevision | None:
+    """The newest revision, the one a form edits or shows."""
+    query = (select(ProfileRevision).where(ProfileRevision.person_id == person_id)
+             .order_by(ProfileRevision.number.desc()).limit(1))
+    return (await session.execute(query)).scalars().first()
+
+
+def initial_cv(person: Person) -> dict[str, Any]:
+    """What the hire registration already knows: data held is not asked for again."""
+    return {"full_name": person.full_name, "sex": person.sex, "date_of_birth": person.date_of_birth.isoformat(),
+            "citizen_id": person.citizen_id, "work_history": []}
+
+
+async def save_draft(session: AsyncSession, viewer: Viewer, person_id: int, data: dict[str, Any]) -> ProfileRevision:
+    person = await readable_person(session, viewer, person_id)
+    if viewer.person_id != person.id and not viewer.has("unit_hr"):
+        raise Forbidden("Chỉ cá nhân hoặc cán bộ tổ chức được sửa sơ yếu lý lịch.", "forbidden")
+    known = {k: v for k, v in data.items() if k in cv.FIELDS}
+    current = await working_revision(session, person.id)
+    now = datetime.now(UTC)
+    if current is not None and current.status == "draft":
+        current.data = {**current.data, **known}
+        current.updated_at = now
+        revision = current
+    else:  # a returned, submitted or approved revision stays as it was; the change is a new one
+        base = dict(current.data) if current else initial_cv(person)
+        revision = ProfileRevision(person_id=person.id, number=(current.number + 1) if current else 1,
+                                   status="draft", data={**base, **known}, author_id=viewer.user_id)
+        session.add(revision)
+    await session.flush()
+    await audit.record(session, actor=viewer.username, action="cv.draft_saved", subject=f"person:{person.id}",
+                       revision=revision.number)
+    return revision
+
+
+# ---- timeline and search ---------------------------------------------------------------------
+
+@dataclass
+class TimelineStep:
+    task_id: int
+    kind: str
+    title: str
+    workflow_id: str
+    started_on: date
+    due_on: date | None
+    due_at: datetime | None
+    done_at: datetime | None
+    status: str
+    on_time: bool | None   # None while open and not yet overdue
+    actor: str | None
+    legal_basis: str | None
+    escalation_level: int
+    outcome: str | None
+    comment: str | None
+
+
+async def timeline(session: AsyncSession, viewer: Viewer, person_id: int, *, now: datetime | None = None) -> list[TimelineStep]:
+    person = await readable_person(session, viewer, person_id)
+    now = now or datetime.now(UTC)
+    rows = (await session.execute(
+        select(Task, User.username).outerjoin(User, User.id == Task.completed_by_id)
+        .where(Task.subject_person_id == person.id).order_by(Task.created_at, Task.id))).all()
+    steps = []
+    for task, actor in rows:
+        if task.completed_at is not None:
+            on_time = task.due_at is None or task.completed_at <= task.due_at
+        else:
+            on_time = False if task.due_at is not None and task.due_at < now else None
+        steps.append(TimelineStep(task.id, task.kind, task.title, task.workflow_id, task.started_on, task.due_on,
+                                  task.due_at, task.completed_at, task.status, on_time, actor, task.legal_basis,
+                                  task.escalation_level, task.outcome, task.comment))
+    return steps
+
+
+async def search(session: AsyncSession, viewer: Viewer, q: str = "", status: str = "active",
+                 limit: int = 100) -> list[Person]:
+    query = people_query(viewer)
+    if status == "active":
+        query = query.where(Person.status.in_(("onboarding", "active")))
+    elif status == "archived":
+        query = query.where(Person.status == "archived")
+    key = search_key(q)
+    if key:
+        digits = q.strip()
+        query = query.where(or_(Person.search_name.contains(key), Person.citizen_id.startswith(digits)))
+    query = query.order_by(func.lower(Person.search_name), Person.id).limit(limit)
+    return list((await session.execute(query)).scalars())

@@ -1,0 +1,85 @@
+"""Completing a task from the API or a page: checks, then the workflow's Update, then the fresh row.
+
+The workflow's Update validator is the last word (stale, duplicate, unauthorised); the checks
+here only give the early, clear answer for the common cases.
+"""
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError
+
+from services import auth, cv, people
+from services.errors import Conflict, DomainError, Forbidden, Invalid
+from services.scope import Viewer
+from services.tasks import OUTCOMES, can_complete, local_date, readable_task
+from workflows.contracts import CompleteTaskInput, TaskResult
+
+
+@dataclass
+class Completion:
+    task_id: int
+    result: TaskResult
+    activation_code: str | None = None  # shown once to HR, never stored or logged in clear
+
+
+async def complete(client: Client, session: AsyncSession, viewer: Viewer, task_id: int, outcome: str,
+                   data: dict[str, Any] | None = None) -> Completion:
+    task = await readable_task(session, viewer, task_id)
+    if task.status != "open":
+        raise Conflict("Nhiệm vụ này không còn mở.", "task_not_open")
+    if not await can_complete(session, viewer, task):
+        raise Forbidden("Bạn không được giao nhiệm vụ này.", "not_your_task")
+    if outcome not in OUTCOMES[task.kind]:
+        raise Invalid(f"Kết quả không hợp lệ; chọn một trong: {', '.join(OUTCOMES[task.kind])}.", "bad_outcome")
+    payload, code = await _prepare(session, task, outcome, dict(data or {}))
+    workflow_id = task.workflow_id
+    await session.rollback()  # end the read transaction: the activity writes in its own
+    update = CompleteTaskInput(task_id=task_id, outcome=outcome, actor_user_id=viewer.user_id, data=payload)
+    try:
+        result = await client.get_workflow_handle(workflow_id).execute_update(
+            "complete_task", update, result_type=TaskResult)
+    except WorkflowUpdateFailedError as err:
+        raise _refusal(err) from err
+    except RPCError as err:
+        raise Conflict("Quy trình của nhiệm vụ này đã kết thúc hoặc không phản hồi.", "workflow_unavailable") from err
+    return Completion(task_id, result, code)
+
+
+async def _prepare(session: AsyncSession, task, outcome: str, data: dict) -> tuple[dict, str | None]:
+    if task.kind == "create_account":
+        username = str(data.get("username") or "").strip().lower()
+        if not username:
+            raise Invalid("Nhập tên đăng nhập cho cá nhân.", "missing_username")
+        code = auth.new_activation_code()
+        return {"username": username, "activation_hash": auth.hash_secret(code)}, code
+    if task.kind == "self_entry":
+        revision = await people.working_revision(session, task.subject_person_id)
+        if revision is None or revision.status not in ("draft", "returned"):
+            raise Invalid("Chưa có bản sơ yếu lý lịch nháp; hãy lưu nháp trước khi nộp.", "no_draft")
+        _, errors = cv.validate(revision.data, local_date(datetime.now(UTC)))
+        if errors:
+            raise Invalid("Sơ yếu lý lịch chưa hợp lệ: " + " ".join(errors.values()), "invalid_cv", errors=errors)
+        return {"revision_id": revision.id}, None
+    if task.kind == "review_entry" and outcome == "return" and not str(data.get("comment") or "").strip():
+        raise Invalid("Ghi rõ lý do trả lại để cá nhân bổ sung.", "missing_comment")
+    return {"comment": str(data.get("comment") or "").strip()}, None
+
+
+def _refusal(err: WorkflowUpdateFailedError) -> DomainError:
+    cause = err.cause
+    while cause is not None and not isinstance(cause, ApplicationError):
+        cause = cause.cause
+    if cause is None:
+        return Conflict("Không hoàn thành được nhiệm vụ.", "update_failed")
+    details = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
+    if details.get("code"):
+        return DomainError(cause.message, details["code"], status=details.get("status", 400),
+                           **{k: v for k, v in details.items() if k not in ("code", "status")})
+    message = cause.message
+    if "không được giao" in message:
+        return Forbidden(message, "not_your_task")
+    return Conflict(message, "task_not_open")

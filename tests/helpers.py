@@ -1,0 +1,97 @@
+"""Shared steps of the tests: register a hire, drive its tasks, read the projection."""
+from datetime import date
+
+from sqlalchemy import select
+
+from core.db import Database
+from models import Notification, Task, User
+from services import onboarding, people
+from services.scope import Viewer, load_viewer
+
+CV_VALID = {
+    "other_names": "",
+    "birthplace": "Xã Tịnh Khê, tỉnh Quảng Ngãi",
+    "hometown": "Xã Tịnh Khê, tỉnh Quảng Ngãi",
+    "ethnicity": "Kinh",
+    "religion": "Không",
+    "citizen_id_issued_on": "2021-04-10",
+    "phone": "0905123456",
+    "residence": "Phường Cẩm Thành, tỉnh Quảng Ngãi",
+    "general_education": "12/12",
+    "qualification": "Cử nhân Luật",
+    "political_theory": "Sơ cấp",
+    "grade_code": "01.003",
+    "grade_name": "Chuyên viên",
+    "salary_step": 1,
+    "salary_coefficient": "2.34",
+    "salary_from": "2026-01-01",
+    "position": "",
+    "work_history": [{"from": "09/2020", "to": "nay", "description": "Chuyên viên, Sở Y tế tỉnh Quảng Ngãi"}],
+}
+# A valid 12-digit citizen ID: Quảng Ngãi (051), male born in the 1900s (0), year 95.
+CITIZEN_ID = "051095001234"
+
+
+async def viewer(db: Database, username: str) -> Viewer:
+    async with db.session() as session:
+        user_id = (await session.execute(select(User.id).where(User.username == username))).scalar_one()
+        return await load_viewer(session, user_id)
+
+
+async def hire(db: Database, client, task_queue: str, hr: str, unit_id: int, hired_on: date, *,
+               profile: str = "quang-ngai", citizen_id: str = CITIZEN_ID, name: str = "Nguyễn Văn An",
+               email: str | None = "an@example.vn", today: date | None = None):
+    hr_viewer = await viewer(db, hr)
+    inp = people.HireInput(full_name=name, sex="nam", date_of_birth=date(1995, 3, 15), citizen_id=citizen_id,
+                           unit_id=unit_id, hired_on=hired_on, kind="cong_chuc", email=email)
+    async with db.session() as session:
+        return await onboarding.hire(client, task_queue, session, hr_viewer, inp, profile_name=profile,
+                                     today=today or hired_on)
+
+
+async def tasks_of(db: Database, workflow_id: str) -> list[Task]:
+    async with db.session() as session:
+        query = select(Task).where(Task.workflow_id == workflow_id).order_by(Task.id)
+        return list((await session.execute(query)).scalars())
+
+
+async def notifications(db: Database, kind: str | None = None) -> list[Notification]:
+    async with db.session() as session:
+        query = select(Notification).order_by(Notification.id)
+        if kind:
+            query = query.where(Notification.kind == kind)
+        return list((await session.execute(query)).scalars())
+
+
+async def complete_as(db: Database, client, username: str, task_id: int, outcome: str, data: dict | None = None):
+    from services import task_actions
+    me = await viewer(db, username)
+    async with db.session() as session:
+        return await task_actions.complete(client, session, me, task_id, outcome, data)
+
+
+async def save_cv(db: Database, username: str, person_id: int, data: dict):
+    me = await viewer(db, username)
+    async with db.session() as session:
+        return await people.save_draft(session, me, person_id, data)
+
+
+async def open_task(db: Database, workflow_id: str, kind: str, timeout: float = 20) -> Task:
+    from services.demo_people import wait_task
+    return await wait_task(db, workflow_id, kind, timeout)
+
+
+async def task_by_id(db: Database, task_id: int) -> Task:
+    async with db.session() as session:
+        return await session.get(Task, task_id)
+
+
+async def until(predicate, timeout: float = 10.0):
+    """Poll an async predicate in real time (activities run in real time even when timers skip)."""
+    import asyncio
+    for _ in range(int(timeout * 20)):
+        value = await predicate()
+        if value:
+            return value
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not reached in time")

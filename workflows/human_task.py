@@ -1,0 +1,106 @@
+"""The one human-task primitive every deadline-bound step goes through.
+
+open the task row → wait for a completing Update → remind before the due date → escalate to
+the unit head at the due time and to Sở Nội vụ later → record each step (activities).
+"""
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+from workflows.contracts import (
+    CompleteTaskInput, MilestoneInput, OpenedTask, OpenTaskInput, Schedule, ScheduleInput, TaskResult,
+)
+
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+MILESTONES = (("remind_at", "remind"), ("due_at", "escalate_head"), ("escalate_sonoivu_at", "escalate_sonoivu"))
+
+
+async def activity(name: str, arg, result_type=None):
+    return await workflow.execute_activity(
+        name, arg, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY, result_type=result_type
+    )
+
+
+@dataclass
+class StepSpec:
+    step_key: str
+    kind: str
+    rule: str | None
+    start: str
+    default_actor: str
+    person_id: int | None
+    unit_id: int
+
+
+@dataclass
+class HumanTasks:
+    """Per-workflow state of its human tasks; the workflow's Update handlers delegate here."""
+    workflow_id: str
+    profile: str
+    profile_version: str
+    envelope_rule: str | None = None
+    envelope_start: str | None = None
+    open: dict[int, OpenedTask] = field(default_factory=dict)
+    completing: set[int] = field(default_factory=set)
+    results: dict[int, TaskResult] = field(default_factory=dict)
+
+    async def run(self, spec: StepSpec) -> TaskResult:
+        schedule = await activity("deadlines.schedule", ScheduleInput(
+            profile=self.profile, profile_version=self.profile_version, rule=spec.rule,
+            start=spec.start, default_actor=spec.default_actor,
+            envelope_rule=self.envelope_rule, envelope_start=self.envelope_start,
+        ), Schedule)
+        opened: OpenedTask = await activity("tasks.open", OpenTaskInput(
+            workflow_id=self.workflow_id, step_key=spec.step_key, kind=spec.kind,
+            person_id=spec.person_id, unit_id=spec.unit_id, profile=self.profile,
+            profile_version=self.profile_version, started_on=spec.start, schedule=schedule,
+        ), OpenedTask)
+        self.open[opened.task_id] = opened
+        await self._watch_milestones(opened.task_id, schedule)
+        await workflow.wait_condition(lambda: opened.task_id in self.results)
+        del self.open[opened.task_id]
+        return self.results[opened.task_id]
+
+    async def _watch_milestones(self, task_id: int, schedule: Schedule) -> None:
+        for attr, milestone in MILESTONES:
+            at = getattr(schedule, attr)
+            if at is None:
+                continue
+            wait = datetime.fromisoformat(at) - workflow.now()
+            if wait > timedelta(0):
+                try:
+                    await workflow.wait_condition(lambda: task_id in self.results, timeout=wait)
+                except asyncio.TimeoutError:
+                    pass
+            if task_id in self.results:
+                return
+            await activity(f"tasks.{milestone}", MilestoneInput(task_id=task_id, milestone=milestone))
+
+    def validate(self, update: CompleteTaskInput) -> None:
+        """Refuse a stale, duplicate or unauthorised completion before it reaches history."""
+        task = self.open.get(update.task_id)
+        if task is None or update.task_id in self.results:
+            raise ValueError("Nhiệm vụ này không còn mở.")
+        if update.task_id in self.completing:
+            raise ValueError("Nhiệm vụ này đang được xử lý.")
+        if update.actor_user_id not in task.candidate_user_ids:
+            raise ValueError("Bạn không được giao nhiệm vụ này.")
+        if update.outcome not in task.outcomes:
+            raise ValueError(f"Kết quả không hợp lệ; chọn một trong: {', '.join(task.outcomes)}.")
+
+    async def complete(self, update: CompleteTaskInput) -> TaskResult:
+        self.completing.add(update.task_id)
+        try:
+            result = await activity("tasks.complete", update, TaskResult)
+        except Exception as err:  # the effect was refused (e.g. invalid data): the task stays open
+            cause = getattr(err, "cause", None) or err
+            raise ApplicationError(str(getattr(cause, "message", cause)), non_retryable=True) from err
+        finally:
+            self.completing.discard(update.task_id)
+        self.results[update.task_id] = result
+        return result
