@@ -1,5 +1,6 @@
 """The Temporal worker: runs every workflow and activity of Hồ sơ on the configured task queue."""
 import asyncio
+import signal
 
 from core.config import get_settings
 from core.db import Database
@@ -14,6 +15,9 @@ async def main() -> None:
     db = Database(database_url(settings))
     client = await connect(temporal_address(settings), settings.temporal_namespace)
     worker = build_worker(client, db, settings)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):  # finish running activities, then stop
+        loop.add_signal_handler(signum, lambda: asyncio.ensure_future(worker.shutdown()))
     log.info("worker.started", task_queue=settings.task_queue)
     try:
         await worker.run()

@@ -1,10 +1,16 @@
 """JSON shapes of the HTTP contract (DESIGN.md)."""
+from datetime import datetime
+
 from models import Person, Task, Unit
 from services.people import TimelineStep
 from services.tasks import DATA_NEEDS, OUTCOMES
+from workflows.contracts import VN_TZ
 
 
 def iso(value):
+    """ISO 8601; times with the Asia/Ho_Chi_Minh offset."""
+    if isinstance(value, datetime):
+        return value.astimezone(VN_TZ).isoformat()
     return value.isoformat() if value is not None else None
 
 

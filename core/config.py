@@ -2,7 +2,7 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     )
 
     national_db_url: str | None = None
+
+    @field_validator("smtp_host", "database_url", "temporal_address", "national_db_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value):
+        return value or None
 
     @property
     def is_prod(self) -> bool:

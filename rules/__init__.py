@@ -1,6 +1,6 @@
-"""Lớp quy tắc thuần của Hồ sơ: lịch làm việc, hồ sơ quy định từng tỉnh, tính thời hạn.
+"""Pure rules layer of Hồ sơ: working calendar, per-province regulation profiles, deadlines.
 
-Không import gì của ứng dụng; không I/O khi gọi hàm (TOML đóng gói được đọc lúc import).
+Imports nothing from the application; no I/O at call time (bundled TOML is read at import).
 """
 
 from .calendar import SHIPPED_OVERRIDES, DayOverride, WorkingCalendar

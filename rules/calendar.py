@@ -1,17 +1,17 @@
-"""Lịch làm việc của cơ quan hành chính nhà nước Việt Nam.
+"""Working calendar of Vietnamese state administrative agencies.
 
-Ba lớp, lớp sau thắng lớp trước:
+Three layers; each later layer wins over the earlier ones:
 
-1. thư viện ``holidays`` (VN): ngày lễ theo Bộ luật Lao động 2019 Điều 112 và
-   một số lần hoán đổi ngày làm việc mà thư viện đã biết (``weekend_workdays``);
-2. ``SHIPPED_OVERRIDES``: các quyết định hoán đổi / nghỉ bù đã đối chiếu nguồn,
-   đóng gói trong ``rules/data/calendar_overrides.toml``;
-3. ``extra``: ngày do quản trị viên nhập (bảng trong CSDL của ứng dụng), do nơi
-   gọi truyền vào.
+1. the ``holidays`` library (VN): public holidays per Labour Code 2019 Art. 112
+   plus the working-day swaps the library already knows (``weekend_workdays``);
+2. ``SHIPPED_OVERRIDES``: source-verified swap / compensatory-day-off decisions,
+   bundled in ``rules/data/calendar_overrides.toml``;
+3. ``extra``: days entered by administrators (a table in the application DB),
+   passed in by the caller.
 
-Module này thuần tính toán: không I/O khi gọi hàm (tệp TOML được đọc một lần
-lúc import), không dùng ``date.today()``/``datetime.now()``; an toàn trong
-sandbox workflow của Temporal.
+This module is pure computation: no I/O at call time (the TOML file is read once
+at import), no ``date.today()``/``datetime.now()``; safe inside the Temporal
+workflow sandbox.
 """
 
 from __future__ import annotations
@@ -33,20 +33,20 @@ __all__ = [
 
 _DATA = Path(__file__).resolve().parent / "data" / "calendar_overrides.toml"
 
-# Năm được tính sẵn lúc import; năm ngoài khoảng được tính khi cần (chỉ tính toán, không I/O).
+# Years precomputed at import; years outside the range are computed on demand (pure, no I/O).
 _BASE_YEARS = range(2015, 2041)
 
 
 @dataclass(frozen=True)
 class DayOverride:
     day: date
-    working: bool  # True = ngày làm bù (ví dụ thứ Bảy đi làm); False = thêm ngày nghỉ
-    source: str  # văn bản chính thức, ví dụ "Công văn 12729/VPCP-KGVX ngày 25/12/2025"
+    working: bool  # True = make-up working day (e.g. a working Saturday); False = extra day off
+    source: str  # official instrument, e.g. "Công văn 12729/VPCP-KGVX ngày 25/12/2025"
     note: str = ""
 
 
 def load_overrides(text: str) -> tuple[DayOverride, ...]:
-    """Đọc danh sách ``[[override]]`` từ nội dung TOML."""
+    """Parse the ``[[override]]`` list from TOML text."""
     data = tomllib.loads(text)
     out: list[DayOverride] = []
     for item in data.get("override", []):
@@ -71,7 +71,7 @@ SHIPPED_OVERRIDES: tuple[DayOverride, ...] = load_overrides(_DATA.read_text(enco
 
 
 class _Base:
-    """Lớp nền từ thư viện ``holidays``, tính một lần và dùng chung."""
+    """Base layer from the ``holidays`` library, computed once and shared."""
 
     def __init__(self) -> None:
         self._years: set[int] = set()
@@ -108,7 +108,7 @@ _BASE = _Base()
 
 
 class WorkingCalendar:
-    """Ngày làm việc: thứ Hai–thứ Sáu, trừ ngày lễ/nghỉ, cộng các thứ Bảy/Chủ nhật làm bù."""
+    """Working days: Monday–Friday minus holidays/days off, plus make-up Saturdays/Sundays."""
 
     def __init__(
         self,
@@ -118,11 +118,11 @@ class WorkingCalendar:
         layer: dict[date, DayOverride] = {}
         for o in overrides:
             layer[o.day] = o
-        for o in extra:  # lớp quản trị viên thắng lớp đóng gói
+        for o in extra:  # admin layer wins over the bundled layer
             layer[o.day] = o
         self._overrides = layer
 
-    # ------------------------------------------------------------------ tra cứu
+    # ------------------------------------------------------------------ lookup
     def override_for(self, d: date) -> DayOverride | None:
         return self._overrides.get(d)
 
@@ -137,7 +137,7 @@ class WorkingCalendar:
         return _BASE.holiday(d) is None
 
     def holiday_name(self, d: date) -> str | None:
-        """Tên (tiếng Việt) nếu ``d`` là ngày lễ/ngày nghỉ được công bố; None nếu không."""
+        """Vietnamese name if ``d`` is an announced holiday/day off; otherwise None."""
         o = self._overrides.get(d)
         if o is not None:
             if o.working:
@@ -147,12 +147,12 @@ class WorkingCalendar:
             return None
         return _BASE.holiday(d)
 
-    # ------------------------------------------------------------------ đếm ngày
+    # ------------------------------------------------------------------ day counting
     def add_working_days(self, start: date, n: int) -> date:
-        """Ngày làm việc thứ ``n`` sau ``start`` (không tính ngày ``start`` — BLDS 2015 Điều 147).
+        """The ``n``-th working day after ``start`` (``start`` itself not counted — Civil Code 2015 Art. 147).
 
-        ``n == 0`` trả về ``start`` nếu là ngày làm việc, nếu không thì ngày làm việc kế tiếp.
-        ``n < 0`` lùi lại ``|n|`` ngày làm việc trước ``start``.
+        ``n == 0`` returns ``start`` if it is a working day, otherwise the next working day.
+        ``n < 0`` goes back ``|n|`` working days before ``start``.
         """
         if n == 0:
             return self.on_or_next_working_day(start)
@@ -167,7 +167,7 @@ class WorkingCalendar:
         return d
 
     def sub_working_days(self, start: date, n: int) -> date:
-        """Ngày làm việc thứ ``n`` trước ``start`` (không tính ``start``)."""
+        """The ``n``-th working day before ``start`` (``start`` not counted)."""
         if n <= 0:
             return start
         d = start
@@ -179,7 +179,7 @@ class WorkingCalendar:
         return d
 
     def next_working_day(self, d: date) -> date:
-        """Ngày làm việc đầu tiên sau ``d`` (không kể ``d``)."""
+        """First working day after ``d`` (excluding ``d``)."""
         return self.add_working_days(d, 1)
 
     def on_or_next_working_day(self, d: date) -> date:
@@ -188,7 +188,7 @@ class WorkingCalendar:
         return d
 
     def working_days_between(self, a: date, b: date) -> int:
-        """Số ngày làm việc trong khoảng (a, b]; âm nếu b < a."""
+        """Number of working days in (a, b]; negative if b < a."""
         if b < a:
             return -self.working_days_between(b, a)
         count = 0

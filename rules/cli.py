@@ -1,7 +1,7 @@
-"""Dòng lệnh: ``hoso deadline PROFILE RULE START`` và ``hoso profiles``.
+"""CLI: ``hoso deadline PROFILE RULE START`` and ``hoso profiles``.
 
-Được ``core/cli.py`` chuyển tiếp các lệnh con ``deadline`` và ``profiles``.
-Lịch: ``WorkingCalendar()`` với các quyết định đóng gói (không có lớp CSDL ở đây).
+``core/cli.py`` forwards the ``deadline`` and ``profiles`` subcommands here.
+Calendar: ``WorkingCalendar()`` with the bundled decisions (no DB layer here).
 """
 
 from __future__ import annotations

@@ -1,18 +1,18 @@
-"""Tính thời hạn theo hồ sơ quy định và lịch làm việc (thuần, không I/O).
+"""Deadline computation from a regulation profile and a working calendar (pure, no I/O).
 
-Cách đếm (Bộ luật Dân sự 2015 Điều 147–148):
-- thời hạn tính bằng ngày bắt đầu từ ngày tiếp theo của ngày xảy ra sự kiện;
-- ``working_days``: ngày làm việc thứ n sau ngày bắt đầu;
-- ``calendar_days``: ngày bắt đầu + n ngày; nếu ngày cuối là ngày nghỉ thì thời hạn
-  kết thúc vào cuối ngày làm việc tiếp theo (Điều 148);
-- ``immediate`` ("ngay sau khi văn bản có hiệu lực"): cách hiểu ở cấp hồ sơ quy định —
-  chậm nhất là ngày làm việc kế tiếp sau ngày bắt đầu;
-- ``monthly_before_day`` N: "trước ngày N" = chậm nhất hết ngày N-1 của tháng; mốc
-  cố định, không lùi khi trùng ngày nghỉ;
-- ``monthly_last_days`` N: cửa sổ N ngày cuối tháng; hạn là ngày cuối tháng, không
-  lùi khi trùng ngày nghỉ (lùi sang tháng sau sẽ chồng lên chu kỳ phê duyệt của
-  tháng sau);
-- ``none``: có người thực hiện nhưng pháp luật không đặt thời hạn -> ``None``.
+Counting rules (Civil Code 2015 Art. 147–148):
+- a period in days starts on the day after the triggering event;
+- ``working_days``: the n-th working day after the start date;
+- ``calendar_days``: start date + n days; if the last day is a day off, the period
+  ends at the end of the next working day (Art. 148);
+- ``immediate`` ("ngay sau khi văn bản có hiệu lực"): profile-level interpretation —
+  at the latest the next working day after the start date;
+- ``monthly_before_day`` N: "before day N" = by the end of day N-1 of the month at
+  the latest; fixed date, not shifted when it falls on a day off;
+- ``monthly_last_days`` N: window of the last N days of the month; due on the last
+  day of the month, not shifted on a day off (shifting into the next month would
+  overlap next month's approval cycle);
+- ``none``: an actor is assigned but the law sets no deadline -> ``None``.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ __all__ = [
     "sonoivu_escalation_date",
 ]
 
-# Tạo lúc import (đọc tzdata một lần), không đọc lại khi gọi hàm trong workflow.
+# Created at import (tzdata read once), not re-read on calls inside a workflow.
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
@@ -56,11 +56,11 @@ def _last_day(d: date) -> date:
 def compute_deadline(
     profile: Profile, rule_name: str, start: date, calendar: WorkingCalendar
 ) -> Deadline | None:
-    """Thời hạn của ``rule_name`` tính từ sự kiện ngày ``start``.
+    """Deadline of ``rule_name`` counted from an event on ``start``.
 
-    Với các quy tắc hằng tháng, ``start`` là một ngày bất kỳ của tháng cần tính.
-    Ném ``UnknownRule`` nếu hồ sơ không có quy tắc này; trả ``None`` nếu quy tắc
-    không có thời hạn (kind ``"none"``).
+    For monthly rules, ``start`` is any day of the month in question.
+    Raises ``UnknownRule`` if the profile lacks this rule; returns ``None`` if the
+    rule has no deadline (kind ``"none"``).
     """
     rule = profile.rule(rule_name)
     kind = rule.kind
@@ -79,7 +79,7 @@ def compute_deadline(
     elif kind == "monthly_last_days":
         due = _last_day(start)
         opens = due - timedelta(days=rule.amount - 1)
-    else:  # pragma: no cover - kiểm tra lúc nạp TOML
+    else:  # pragma: no cover - validated when loading TOML
         raise ValueError(f"Loại thời hạn không hỗ trợ: {kind}")
     return Deadline(
         due=due,
@@ -93,7 +93,7 @@ def compute_deadline(
 
 
 def due_datetime(d: date) -> datetime:
-    """Cuối ngày ``d`` theo giờ Việt Nam (23:59:59 Asia/Ho_Chi_Minh)."""
+    """End of day ``d`` in Vietnam time (23:59:59 Asia/Ho_Chi_Minh)."""
     return datetime.combine(d, time(23, 59, 59), tzinfo=VN_TZ)
 
 
@@ -104,7 +104,7 @@ def reminder_date(
     *,
     start: date | None = None,
 ) -> date:
-    """Ngày nhắc: N ngày làm việc trước hạn; không sớm hơn ``start`` nếu có."""
+    """Reminder date: N working days before the deadline; not earlier than ``start`` if given."""
     d = calendar.sub_working_days(deadline_due, policy.remind_before_working_days)
     if start is not None and d < start:
         d = min(start, deadline_due)
@@ -114,5 +114,5 @@ def reminder_date(
 def sonoivu_escalation_date(
     deadline_due: date, policy: EscalationPolicy, calendar: WorkingCalendar
 ) -> date:
-    """Ngày chuyển Sở Nội vụ: N ngày làm việc sau hạn."""
+    """Escalation date to the Department of Home Affairs (Sở Nội vụ): N working days after the deadline."""
     return calendar.add_working_days(deadline_due, policy.sonoivu_after_working_days)

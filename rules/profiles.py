@@ -1,10 +1,10 @@
-"""Hồ sơ quy định (regulation profiles) của từng tỉnh, có phiên bản và phân lớp.
+"""Per-province regulation profiles, versioned and layered.
 
-Dữ liệu nằm trong ``rules/profiles/*.toml`` (đọc một lần lúc import). Mỗi phiên bản
-của một tỉnh liệt kê các lớp từ dưới lên (ví dụ ``("nd-27-2026", "quang-ngai")``).
-Lớp quốc gia chỉ *lấp khoảng trống*: quy tắc của nó chỉ được dùng khi tỉnh không có
-quy tắc đó hoặc chỉ quy định người thực hiện mà không quy định thời hạn (kind
-``"none"``). Quy định của tỉnh luôn thắng.
+Data lives in ``rules/profiles/*.toml`` (read once at import). Each version of a
+province lists its layers bottom-up (e.g. ``("nd-27-2026", "quang-ngai")``).
+The national layer only *fills gaps*: its rule is used only when the province has
+no such rule, or only names the actor without setting a deadline (kind
+``"none"``). Provincial rules always win.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ KINDS = (
 )
 ACTORS = ("unit_hr", "person", "unit_head", "sonoivu_admin", "sonoivu_director")
 
-# Tên tiếng Việt ngắn của các bước, dùng trong thông báo lỗi / CLI.
+# Short Vietnamese labels of the steps, used in error messages / CLI.
 RULE_LABELS = {
     "account_creation": "tạo lập tài khoản cá nhân",
     "self_entry": "cá nhân nhập liệu lần đầu",
@@ -112,7 +112,7 @@ class Rule:
     instrument: str
     layer: str
     note: str = ""
-    summary: str = ""  # tóm tắt nghĩa vụ bằng tiếng Việt (bổ sung so với API tối thiểu)
+    summary: str = ""  # Vietnamese summary of the obligation (beyond the minimal API)
 
     @property
     def legal_basis(self) -> str:
@@ -245,7 +245,7 @@ def _build_versions(data: Mapping[str, Any]) -> list[Profile]:
             raise ValueError(f"{name}: lớp trên cùng phải là tỉnh")
         merged: dict[str, Rule] = {}
         caveats: list[str] = []
-        # Từ dưới lên: lớp quốc gia chỉ lấp khoảng trống của tỉnh.
+        # Bottom-up: the national layer only fills the province's gaps.
         for lname in layers[:-1]:
             layer = _NATIONAL.get(lname)
             if layer is None:
@@ -259,7 +259,7 @@ def _build_versions(data: Mapping[str, Any]) -> list[Profile]:
         for rname, rule in own.items():
             below = merged.get(rname)
             if below is not None and rule.kind == "none" and below.kind != "none":
-                # Tỉnh chỉ nêu người thực hiện; lớp dưới có thời hạn -> dùng lớp dưới, ghi chú lý do.
+                # Province names only the actor; lower layer has a deadline -> use it and note why.
                 extra = (
                     f"Lấp khoảng trống: {rule.article} {rule.instrument} chỉ quy định người "
                     f"thực hiện, không quy định thời hạn; áp dụng thời hạn của {below.layer}."
@@ -305,7 +305,7 @@ _PROFILES = _load_all()
 
 # --------------------------------------------------------------------------- lookup
 def profile_versions(name: str) -> list[Profile]:
-    """Mọi phiên bản của một tỉnh, cũ trước mới sau."""
+    """All versions of a province, oldest first."""
     try:
         return list(_PROFILES[name])
     except KeyError:
@@ -313,12 +313,12 @@ def profile_versions(name: str) -> list[Profile]:
 
 
 def get_profile(name: str, version: str | None = None, *, on: date | None = None) -> Profile:
-    """Phiên bản hồ sơ quy định.
+    """A regulation profile version.
 
-    - ``version`` cho trước: đúng phiên bản đó (workflow giữ phiên bản lúc bắt đầu);
-    - ``on`` cho trước: phiên bản có hiệu lực vào ngày đó; nếu ngày đó sớm hơn mọi
-      phiên bản thì dùng phiên bản sớm nhất;
-    - không có cả hai: phiên bản mới nhất.
+    - ``version`` given: exactly that version (workflows pin the version at start);
+    - ``on`` given: the version in force on that date; if the date precedes every
+      version, the earliest version;
+    - neither: the latest version.
     """
     versions = profile_versions(name)
     if version is not None:
@@ -340,5 +340,5 @@ def get_profile(name: str, version: str | None = None, *, on: date | None = None
 
 
 def list_profiles() -> list[Profile]:
-    """Phiên bản mới nhất của từng tỉnh."""
+    """Latest version of each province."""
     return [_PROFILES[n][-1] for n in PROFILE_NAMES]

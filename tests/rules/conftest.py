@@ -1,5 +1,5 @@
-"""Bảo đảm gói ``rules`` import được khi chạy ``.venv/bin/pytest`` từ gốc repo
-(dự án có thể chưa được cài dạng editable)."""
+"""Make the ``rules`` package importable when running ``.venv/bin/pytest`` from the
+repo root (the project may not be installed in editable mode)."""
 import sys
 from pathlib import Path
 

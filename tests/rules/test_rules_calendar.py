@@ -18,9 +18,9 @@ def test_shipped_overrides_have_sources():
 
 
 def test_weekends_and_weekdays(cal):
-    assert cal.is_working_day(date(2026, 3, 4))  # thứ Tư
-    assert not cal.is_working_day(date(2026, 3, 7))  # thứ Bảy
-    assert not cal.is_working_day(date(2026, 3, 8))  # Chủ nhật
+    assert cal.is_working_day(date(2026, 3, 4))  # Wednesday
+    assert not cal.is_working_day(date(2026, 3, 7))  # Saturday
+    assert not cal.is_working_day(date(2026, 3, 8))  # Sunday
 
 
 @pytest.mark.parametrize(
@@ -39,7 +39,7 @@ def test_tet_2026_bracket(cal):
 
 
 def test_new_year_2026_swap(cal):
-    # Công văn 12729/VPCP-KGVX: nghỉ thứ Sáu 02/01/2026, làm bù thứ Bảy 10/01/2026
+    # Official Letter 12729/VPCP-KGVX: Friday 02/01/2026 off, made up on Saturday 10/01/2026
     assert not cal.is_working_day(date(2026, 1, 1))
     assert not cal.is_working_day(date(2026, 1, 2))
     assert cal.holiday_name(date(2026, 1, 2))
@@ -48,7 +48,7 @@ def test_new_year_2026_swap(cal):
 
 
 def test_2025_labour_day_swap(cal):
-    assert cal.is_working_day(date(2025, 4, 26))  # thứ Bảy làm bù
+    assert cal.is_working_day(date(2025, 4, 26))  # make-up Saturday
     assert not cal.is_working_day(date(2025, 5, 2))
     assert not cal.is_working_day(date(2025, 4, 30))
     assert not cal.is_working_day(date(2025, 5, 1))
@@ -75,11 +75,11 @@ def test_holiday_name_vietnamese(cal):
 
 
 def test_add_working_days_does_not_count_start(cal):
-    # thứ Hai 02/03/2026 + 1 ngày làm việc = thứ Ba 03/03
+    # Monday 02/03/2026 + 1 working day = Tuesday 03/03
     assert cal.add_working_days(date(2026, 3, 2), 1) == date(2026, 3, 3)
-    # thứ Sáu + 1 = thứ Hai
+    # Friday + 1 = Monday
     assert cal.add_working_days(date(2026, 3, 6), 1) == date(2026, 3, 9)
-    # bắt đầu vào Chủ nhật: ngày làm việc thứ nhất là thứ Hai
+    # starting on Sunday: the first working day is Monday
     assert cal.add_working_days(date(2026, 3, 8), 1) == date(2026, 3, 9)
 
 
@@ -116,18 +116,18 @@ def test_extra_layer_wins_over_shipped_and_base():
 
 def test_without_shipped_overrides_falls_back_to_holidays():
     cal = WorkingCalendar(overrides=())
-    # holidays 0.109 chưa biết hoán đổi Tết Dương lịch 2026
+    # holidays 0.109 does not yet know the 2026 New Year swap
     assert cal.is_working_day(date(2026, 1, 2))
     assert not cal.is_working_day(date(2026, 1, 10))
-    # nhưng đã biết hoán đổi 30/4/2025
+    # but does know the 30/4/2025 swap
     assert cal.is_working_day(date(2025, 4, 26))
     assert not cal.is_working_day(date(2025, 5, 2))
 
 
 def test_far_year_is_computed_lazily():
     cal = WorkingCalendar()
-    # năm ngoài khoảng tính sẵn (2015-2040): tính khi cần, không I/O
+    # year outside the precomputed range (2015-2040): computed on demand, no I/O
     assert cal.holiday_name(date(2050, 4, 30)) == "Ngày Chiến thắng"
     assert cal.holiday_name(date(2050, 1, 1)) == "Tết Dương lịch"
-    assert not cal.is_working_day(date(2050, 1, 3))  # nghỉ bù (01/01/2050 là thứ Bảy)
+    assert not cal.is_working_day(date(2050, 1, 3))  # compensatory day off (01/01/2050 is a Saturday)
     assert cal.is_working_day(date(2050, 1, 4))

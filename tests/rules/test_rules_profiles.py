@@ -150,7 +150,7 @@ def test_version_selection_by_date():
     assert get_profile("kon-tum", on=date(2026, 7, 1)).version == "2026-07-01"
     assert get_profile("kon-tum").version == "2026-07-01"
     assert get_profile("kon-tum", "2025-01-01").version == "2025-01-01"
-    # trước phiên bản đầu tiên: dùng phiên bản sớm nhất
+    # before the first version: use the earliest version
     assert get_profile("quang-ngai", on=date(2020, 1, 1)).version == "2024-10-01"
 
 
@@ -161,11 +161,11 @@ def test_national_layer_fills_gaps_only():
     se = after.rule("self_entry")
     assert (se.kind, se.amount, se.layer, se.actor) == ("working_days", 3, "nd-27-2026", "person")
     assert "Nghị định 27/2026/NĐ-CP" in se.legal_basis
-    assert "Điều 7 khoản 2" in se.note  # ghi lại lý do lấp khoảng trống
-    # Kon Tum đã có thời hạn cập nhật (Điều 10 khoản 2) -> tỉnh thắng
+    assert "Điều 7 khoản 2" in se.note  # records why the gap was filled
+    # Kon Tum already has an update deadline (Điều 10 khoản 2) -> province wins
     usd = after.rule("update_state_decision")
     assert (usd.amount, usd.layer) == (15, "kon-tum")
-    # Kon Tum account_creation: lớp quốc gia không có quy tắc này -> vẫn "none"
+    # Kon Tum account_creation: national layer lacks this rule -> still "none"
     assert after.rule("account_creation").kind == "none"
     assert after.caveats and "CHƯA XÁC MINH" in after.caveats[0]
 
@@ -174,7 +174,7 @@ def test_quang_ngai_province_wins_after_decree():
     after = get_profile("quang-ngai", on=date(2026, 7, 1))
     se = after.rule("self_entry")
     assert (se.kind, se.amount, se.layer) == ("working_days", 5, "quang-ngai")
-    usd = after.rule("update_state_decision")  # khoảng trống -> lớp quốc gia
+    usd = after.rule("update_state_decision")  # gap -> national layer
     assert (usd.amount, usd.layer, usd.actor) == (3, "nd-27-2026", "unit_hr")
 
 
@@ -183,10 +183,10 @@ def test_absent_before_present_after():
     bd_after = get_profile("binh-dinh", on=date(2026, 7, 1))
     assert not bd_before.has_rule("update_state_decision")
     assert bd_after.rule("update_state_decision").layer == "nd-27-2026"
-    assert bd_after.rule("self_entry").layer == "binh-dinh"  # tỉnh: 03 ngày làm việc
+    assert bd_after.rule("self_entry").layer == "binh-dinh"  # province: 3 working days
     hp_after = get_profile("hai-phong", on=date(2026, 7, 1))
     assert hp_after.rule("self_entry").layer == "nd-27-2026"
-    assert hp_after.rule("update_personal").kind == "none"  # lớp quốc gia không có quy tắc này
+    assert hp_after.rule("update_personal").kind == "none"  # national layer lacks this rule
     na_after = get_profile("nghe-an", on=date(2026, 7, 1))
     assert na_after.rule("update_state_decision").layer == "nghe-an"
     assert na_after.rule("self_entry").layer == "nd-27-2026"

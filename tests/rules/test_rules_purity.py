@@ -15,7 +15,7 @@ def test_rules_imports_nothing_of_the_app_and_no_io():
             if isinstance(node, ast.Import):
                 mods = [a.name.split(".")[0] for a in node.names]
             elif isinstance(node, ast.ImportFrom):
-                if node.level:  # import tương đối trong rules/
+                if node.level:  # relative import within rules/
                     continue
                 mods = [node.module.split(".")[0]]
             else:
