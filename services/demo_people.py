@@ -32,6 +32,7 @@ HIRES = [
     DemoHire("Hoàng Văn Em", "nam", date(1993, 6, 30), "P-CT", 30, "active", "em.hoangvan"),
     DemoHire("Võ Thị Giang", "nu", date(1997, 2, 14), "X-BS", 12, "returned", "giang.vothi"),
     DemoHire("Y Thị Hờ Rê", "nu", date(1999, 9, 9), "P-KT", 25, "self_entry", "hore.ythi"),
+    DemoHire("Đinh Văn Khoa", "nam", date(1992, 4, 21), "STC", 13, "account", "khoa.dinhvan"),
 ]
 
 
@@ -91,7 +92,7 @@ async def _seed_one(db, client, task_queue, profile, password, today, hire: Demo
         return
     done = await _act(db, client, hr, await wait_task(db, wid, "create_account"), "done", {"username": hire.login})
     async with db.session() as session:
-        await auth.activate(session, hire.login, done.activation_code, password)
+        await auth.activate(session, hire.login, done.activation_code, password, min_length=1)
     rounds = {"self_entry": 0, "review": 1, "returned": 1, "active": 1}[hire.stage]
     for _ in range(rounds):
         async with db.session() as session:
