@@ -1,5 +1,7 @@
 """SQLModel tables, one module per domain. Importing this package registers every table."""
 from models.accounts import RoleGrant, User
+from models.approvals import Approval, ApprovalItem, Delegation, SyncOutbox
+from models.documents import Attachment, RevisionChange
 from models.audit import AuditEvent
 from models.calendar import CalendarOverride
 from models.notify import Notification
@@ -8,6 +10,7 @@ from models.people import Person, ProfileRevision
 from models.tasks import Task, TaskCandidate
 
 __all__ = [
+    "Approval", "ApprovalItem", "Attachment", "Delegation", "RevisionChange", "SyncOutbox",
     "AuditEvent", "CalendarOverride", "Notification", "Person", "ProfileRevision",
     "RoleGrant", "Task", "TaskCandidate", "Unit", "User",
 ]

@@ -23,6 +23,7 @@ REVISION_STATUSES = {
     "submitted": "Chờ cán bộ tổ chức kiểm tra",
     "returned": "Bị trả lại để bổ sung",
     "ready": "Chờ phê duyệt trong tháng",
+    "returned_by_head": "Thủ trưởng trả lại",
     "approved": "Đã phê duyệt",
 }
 
@@ -43,6 +44,7 @@ class Person(SQLModel, table=True):
     status: str = Field(default="onboarding", max_length=16, index=True)
     profile: str = Field(max_length=32)
     profile_version: str = Field(max_length=32)
+    current_revision_id: int | None = None  # the newest approved revision: what everyone else sees
     created_at: datetime = timestamp(nullable=False, default_now=True)
 
 
@@ -59,6 +61,11 @@ class ProfileRevision(SQLModel, table=True):
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False))
     author_id: int | None = Field(default=None, foreign_key="users.id")
     workflow_id: str | None = Field(default=None, max_length=128)
+    kind: str = Field(default="onboarding", max_length=32)  # onboarding | update_personal | update_state_decision
+    change_date: date | None = None  # the date of the change the deadline counts from
+    change_reason: str | None = None
+    decision_no: str | None = Field(default=None, max_length=64)  # for facts from state decisions
+    approved_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     review_comment: str | None = None
     reviewed_by_id: int | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = timestamp(nullable=False, default_now=True)

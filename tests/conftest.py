@@ -63,8 +63,9 @@ async def db(database_url: str):
     await database.dispose()
 
 
-TABLES = ("audit_events, notifications, task_candidates, tasks, profile_revisions, role_grants, users, "
-          "people, units, calendar_overrides")
+TABLES = ("sync_outbox, approval_items, approvals, delegations, revision_changes, attachments, audit_events, "
+          "notifications, task_candidates, tasks, profile_revisions, role_grants, users, people, units, "
+          "calendar_overrides")
 
 
 @pytest.fixture

@@ -1,0 +1,90 @@
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Column, DateTime, LargeBinary, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+from models.base import timestamp
+
+APPROVAL_STATUSES = {
+    "waiting": "Chưa đến kỳ phê duyệt",
+    "open": "Chờ ký duyệt",
+    "signed": "Đã ký duyệt",
+    "late": "Trễ hạn, chưa ký",
+}
+
+
+class Delegation(SQLModel, table=True):
+    """A written delegation (ủy quyền) from a unit head to a deputy to sign the month's approvals."""
+
+    __tablename__ = "delegations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="units.id", index=True)
+    delegator_id: int = Field(foreign_key="users.id")
+    delegate_id: int = Field(foreign_key="users.id", index=True)
+    document_no: str = Field(max_length=64)
+    valid_from: date
+    valid_to: date
+    revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    revoked_by: str | None = Field(default=None, max_length=64)
+    created_by: str = Field(max_length=64)
+    created_at: datetime = timestamp(nullable=False, default_now=True)
+
+
+class Approval(SQLModel, table=True):
+    """One unit's (or, at level "province", the province's) approval of a month."""
+
+    __tablename__ = "approvals"
+    __table_args__ = (UniqueConstraint("level", "unit_id", "month"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    level: str = Field(default="unit", max_length=16)  # "unit" | "province"
+    unit_id: int = Field(foreign_key="units.id", index=True)
+    month: str = Field(max_length=7, index=True)  # YYYY-MM
+    workflow_id: str = Field(max_length=128)
+    profile: str = Field(max_length=32)
+    profile_version: str = Field(max_length=32)
+    status: str = Field(default="waiting", max_length=16)
+    opens_on: date | None = None
+    due_on: date | None = None
+    due_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    legal_basis: str | None = None
+    late: bool = False
+    signed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    signed_by_id: int | None = Field(default=None, foreign_key="users.id")
+    signed_as: str | None = Field(default=None, max_length=255)  # "Thủ trưởng" or the delegation
+    signed_pdf: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    signed_pdf_sha256: str | None = Field(default=None, max_length=64)
+    created_at: datetime = timestamp(nullable=False, default_now=True)
+
+
+class ApprovalItem(SQLModel, table=True):
+    __tablename__ = "approval_items"
+    __table_args__ = (UniqueConstraint("revision_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    approval_id: int = Field(foreign_key="approvals.id", index=True)
+    revision_id: int = Field(foreign_key="profile_revisions.id")
+    decision: str = Field(default="pending", max_length=16)  # pending | approved | returned
+    reason: str | None = None
+    added_at: datetime = timestamp(nullable=False, default_now=True)
+
+
+class SyncOutbox(SQLModel, table=True):
+    """One approved revision to send to the national CBCCVC database, exactly once."""
+
+    __tablename__ = "sync_outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    revision_id: int = Field(foreign_key="profile_revisions.id", unique=True)
+    person_id: int = Field(foreign_key="people.id", index=True)
+    idempotency_key: str = Field(max_length=64, unique=True)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False))
+    status: str = Field(default="pending", max_length=16, index=True)  # pending | sent | failed
+    attempts: int = 0
+    last_error: str | None = None
+    remote_id: str | None = Field(default=None, max_length=128)
+    created_at: datetime = timestamp(nullable=False, default_now=True)
+    sent_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
