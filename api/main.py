@@ -1,5 +1,6 @@
 """The web app: JSON API and HTML pages over the same services."""
 from contextlib import asynccontextmanager
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -83,7 +84,8 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def domain_error(request: Request, err: DomainError):
         if _wants_html(request):
             if err.status == 401:
-                return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
             from ui.web import error_page
             return error_page(request, err)
         log.info("request.refused", path=request.url.path, code=err.code)

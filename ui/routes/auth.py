@@ -1,0 +1,69 @@
+"""Login, logout and first activation of an account."""
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+
+from api.deps import SessionDep, StateDep
+from services import auth
+from services.errors import DomainError
+from ui.web import check_csrf, csrf_token, flash, redirect, render, safe_next
+
+router = APIRouter(include_in_schema=False)
+Csrf = Depends(check_csrf)
+
+
+def _start_session(request: Request, user_id: int) -> None:
+    request.session.clear()  # a fresh session (and CSRF token) after authentication
+    request.session["uid"] = user_id
+    csrf_token(request)
+
+
+@router.get("/login")
+async def login_form(request: Request, next: str = "/"):
+    return await render(request, "auth/login.html", next=safe_next(next), username="")
+
+
+@router.post("/login", dependencies=[Csrf])
+async def login(request: Request, session: SessionDep, state: StateDep, username: Annotated[str, Form()] = "",
+                password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/"):
+    try:
+        user = await auth.login(session, state.settings, username, password)
+    except DomainError as err:
+        await session.rollback()
+        return await render(request, "auth/login.html", status_code=err.status, error=err.message,
+                            next=safe_next(next), username=username)
+    await session.commit()
+    _start_session(request, user.id)
+    return redirect(safe_next(next))
+
+
+@router.post("/logout", dependencies=[Csrf])
+async def logout(request: Request):
+    request.session.clear()
+    flash(request, "Bạn đã đăng xuất.")
+    return redirect("/login")
+
+
+@router.get("/activate")
+async def activate_form(request: Request, username: str = ""):
+    return await render(request, "auth/activate.html", username=username)
+
+
+@router.post("/activate", dependencies=[Csrf])
+async def activate(request: Request, session: SessionDep, username: Annotated[str, Form()] = "",
+                   code: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
+                   password2: Annotated[str, Form()] = ""):
+    async def again(message: str, status: int):
+        return await render(request, "auth/activate.html", status_code=status, error=message, username=username)
+
+    if password != password2:
+        return await again("Hai lần nhập mật khẩu mới không khớp nhau.", 422)
+    try:
+        user = await auth.activate(session, username, code, password)
+    except DomainError as err:
+        await session.rollback()
+        return await again(err.message, err.status)
+    await session.commit()
+    _start_session(request, user.id)
+    flash(request, "Tài khoản đã được kích hoạt. Chào mừng bạn đến với Hồ sơ.")
+    return redirect("/")

@@ -1,0 +1,33 @@
+"""The inbox: my tasks and my unit's tasks, by due date, with the latest notifications."""
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Request
+
+from api.deps import CurrentUser, SessionDep
+from services import notify, tasks
+from ui.views import deadline_state, escalation_label, person_names, sees_unit_tasks, unit_names
+from ui.web import render
+
+router = APIRouter(include_in_schema=False)
+FILTERS = {"open": "Đang mở", "overdue": "Quá hạn", "due_soon": "Sắp đến hạn", "done": "Đã xong"}
+
+
+@router.get("/")
+async def inbox(request: Request, viewer: CurrentUser, session: SessionDep, scope: str = "mine",
+                filter: str = "open"):
+    if scope not in ("mine", "unit") or not sees_unit_tasks(viewer):
+        scope = "mine"
+    if filter not in FILTERS:
+        filter = "open"
+    rows = await tasks.list_tasks(session, viewer, scope=scope, status="done" if filter == "done" else "open",
+                                  overdue=filter == "overdue", due_soon=filter == "due_soon")
+    names = await tasks.assignee_names(session, [t.id for t in rows])
+    people = await person_names(session, {t.subject_person_id for t in rows if t.subject_person_id})
+    units = await unit_names(session)
+    now = datetime.now(UTC)
+    items = [{"task": t, "assignees": names.get(t.id, []), "person": people.get(t.subject_person_id),
+              "unit": units.get(t.unit_id, ""), "state": deadline_state(t, now), "escalation": escalation_label(t)}
+             for t in rows]
+    notes = await notify.unread(session, viewer.user_id, limit=8)
+    return await render(request, "inbox/index.html", viewer=viewer, items=items, scope=scope, filter=filter,
+                        filters=FILTERS, show_unit_tab=sees_unit_tasks(viewer), notes=notes)

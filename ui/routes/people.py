@@ -1,0 +1,148 @@
+"""A person's record and timeline, the CV form, and the search."""
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy import select
+
+from api.deps import CurrentUser, SessionDep, TemporalDep
+from models import Task, TaskCandidate
+from models.people import PERSON_KINDS, PERSON_STATUSES, REVISION_STATUSES
+from services import catalogs, cv, people, task_actions
+from services.errors import DomainError, Forbidden
+from services.scope import Viewer, readable_person
+from ui.views import unit_names
+from ui.web import check_csrf, flash, redirect, render
+
+router = APIRouter(include_in_schema=False)
+BLANK_HISTORY_ROWS = 3
+SEARCH_STATUSES = {"active": "Đang lập hồ sơ / đang công tác", "archived": "Đã lưu trữ", "all": "Tất cả"}
+
+
+def may_edit_cv(viewer: Viewer, person_id: int) -> bool:
+    return viewer.person_id == person_id or viewer.has("unit_hr")
+
+
+def step_state(step: people.TimelineStep) -> tuple[str, str]:
+    """(label, css class) of a timeline step."""
+    if step.done_at is not None:
+        return ("Đúng hạn", "ok") if step.on_time else ("Trễ hạn", "late")
+    if step.on_time is False:
+        return "Quá hạn", "overdue"
+    return "Đang mở", "open"
+
+
+@router.get("/people/{person_id}")
+async def person_page(person_id: int, request: Request, viewer: CurrentUser, session: SessionDep):
+    person = await readable_person(session, viewer, person_id)
+    revision = await people.working_revision(session, person.id)
+    steps = await people.timeline(session, viewer, person.id)
+    return await render(
+        request, "people/detail.html", viewer=viewer, person=person,
+        unit=(await unit_names(session)).get(person.unit_id, ""), kinds=PERSON_KINDS, statuses=PERSON_STATUSES,
+        sexes=cv.SEX, revision=revision, revision_status=REVISION_STATUSES.get(revision.status, "") if revision else "",
+        steps=[(s, *step_state(s)) for s in steps],
+        may_edit=may_edit_cv(viewer, person.id))
+
+
+# ---- the CV form ------------------------------------------------------------------------------
+
+def parse_cv_form(form) -> dict[str, Any]:
+    """The typed values, as typed (trimmed): a draft keeps everything, valid or not."""
+    data: dict[str, Any] = {}
+    for name in cv.FIELDS:
+        if name != "work_history":
+            data[name] = str(form.get(name) or "").strip()
+    if data["salary_step"].isdigit():
+        data["salary_step"] = int(data["salary_step"])
+    if not data["grade_name"] and data["grade_code"] in catalogs.GRADES:
+        data["grade_name"] = catalogs.GRADES[data["grade_code"]][0]
+    rows = sorted({int(key.rsplit("_", 1)[1]) for key in form.keys()
+                   if key.startswith("wh_") and key.rsplit("_", 1)[1].isdigit()})
+    history = []
+    for number in rows:
+        period = {part: str(form.get(f"wh_{part}_{number}") or "").strip() for part in ("from", "to", "description")}
+        if any(period.values()):
+            history.append(period)
+    data["work_history"] = history
+    return data
+
+
+async def cv_form_page(request: Request, session, viewer: Viewer, person, data: dict, *, status_code: int = 200,
+                       error: str | None = None, errors: dict | None = None):
+    revision = await people.working_revision(session, person.id)
+    history = list(data.get("work_history") or []) + [{} for _ in range(BLANK_HISTORY_ROWS)]
+    return await render(
+        request, "people/cv_form.html", status_code=status_code, viewer=viewer, person=person, data=data,
+        history=history, fields=cv.FIELDS, sexes=cv.SEX,
+        education_options=[(level, level) for level in catalogs.EDUCATION_LEVELS],
+        theory_options=[(level, level) for level in catalogs.POLITICAL_THEORY],
+        grade_options=[(code, f"{code} — {name}") for code, (name, _) in catalogs.GRADES.items()],
+        grades_json=catalogs.GRADES, groups_json=catalogs.SALARY_GROUPS, revision=revision,
+        revision_status=REVISION_STATUSES.get(revision.status, "") if revision else "",
+        self_entry=await open_self_entry(session, viewer, person.id) is not None,
+        error=error, errors=errors or {})
+
+
+async def open_self_entry(session, viewer: Viewer, person_id: int) -> Task | None:
+    """The open self-entry task of this person that this viewer may complete."""
+    query = (select(Task).join(TaskCandidate, TaskCandidate.task_id == Task.id)
+             .where(Task.subject_person_id == person_id, Task.kind == "self_entry", Task.status == "open",
+                    TaskCandidate.user_id == viewer.user_id, TaskCandidate.can_complete)
+             .order_by(Task.id.desc()))
+    return (await session.execute(query)).scalars().first()
+
+
+@router.get("/people/{person_id}/cv")
+async def cv_form(person_id: int, request: Request, viewer: CurrentUser, session: SessionDep):
+    person = await readable_person(session, viewer, person_id)
+    if not may_edit_cv(viewer, person.id):
+        raise Forbidden("Chỉ cá nhân hoặc cán bộ tổ chức được sửa sơ yếu lý lịch.", "forbidden")
+    revision = await people.working_revision(session, person.id)
+    data = dict(revision.data) if revision else people.initial_cv(person)
+    return await cv_form_page(request, session, viewer, person, data)
+
+
+@router.post("/people/{person_id}/cv", dependencies=[Depends(check_csrf)])
+async def save_cv(person_id: int, request: Request, viewer: CurrentUser, session: SessionDep, client: TemporalDep):
+    form = await request.form()
+    data = parse_cv_form(form)
+    try:
+        await people.save_draft(session, viewer, person_id, data)
+    except DomainError:
+        await session.rollback()
+        raise
+    await session.commit()
+    person = await readable_person(session, viewer, person_id)
+    if form.get("action") != "submit":
+        flash(request, "Đã lưu nháp.")
+        return redirect(f"/people/{person_id}/cv")
+    task = await open_self_entry(session, viewer, person_id)
+    if task is None:
+        return await cv_form_page(request, session, viewer, person, data, status_code=409, error=(
+            "Đã lưu nháp, nhưng chưa nộp được: bạn không có nhiệm vụ «Tự nhập sơ yếu lý lịch» đang mở."))
+    try:
+        await task_actions.complete(client, session, viewer, task.id, "submit", {})
+    except DomainError as err:
+        await session.rollback()  # (task_actions ends its read transaction too: reload what the page shows)
+        person = await readable_person(session, viewer, person_id)
+        errors = dict(err.extra.get("errors") or {})
+        if err.code == "citizen_id_mismatch":
+            errors["citizen_id"] = err.message
+        return await cv_form_page(request, session, viewer, person, data, status_code=err.status, errors=errors,
+                                  error="Đã lưu nháp, nhưng chưa nộp được. " + (
+                                      "Vui lòng sửa các mục được đánh dấu bên dưới." if errors else err.message))
+    flash(request, "Đã nộp sơ yếu lý lịch; cán bộ tổ chức sẽ kiểm tra.")
+    return redirect(f"/people/{person_id}")
+
+
+# ---- search -----------------------------------------------------------------------------------
+
+@router.get("/search")
+async def search(request: Request, viewer: CurrentUser, session: SessionDep, q: str = "",
+                 status: Annotated[str, Query()] = "active"):
+    if status not in SEARCH_STATUSES:
+        status = "active"
+    found = await people.search(session, viewer, q, status)
+    return await render(request, "search.html", viewer=viewer, q=q, status=status, statuses=SEARCH_STATUSES,
+                        found=found, units=await unit_names(session), kinds=PERSON_KINDS,
+                        person_statuses=PERSON_STATUSES)

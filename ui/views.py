@@ -1,0 +1,85 @@
+"""Small read helpers shared by the pages (labels, names, deadline states)."""
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from unidecode import unidecode
+
+from models import Person, Task, Unit
+from models.tasks import ESCALATION_LEVELS
+from services.scope import Viewer
+from services.tasks import DUE_SOON_DAYS
+
+UNIT_VIEW_ROLES = ("unit_hr", "unit_head", "sonoivu_admin", "sonoivu_director", "auditor")
+HIRE_ROLES = ("unit_hr", "sonoivu_admin")
+
+
+def sees_unit_tasks(viewer: Viewer) -> bool:
+    return any(viewer.has(role) for role in UNIT_VIEW_ROLES)
+
+
+def may_hire(viewer: Viewer) -> bool:
+    return any(viewer.has(role) for role in HIRE_ROLES)
+
+
+async def unit_names(session: AsyncSession) -> dict[int, str]:
+    return dict((await session.execute(select(Unit.id, Unit.name))).all())
+
+
+async def person_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
+    rows = await session.execute(select(Person.id, Person.full_name).where(Person.id.in_(ids or {-1})))
+    return dict(rows.all())
+
+
+def deadline_state(task: Task, now: datetime | None = None) -> str:
+    """'done', 'overdue', 'due_soon' or 'ok': drives the colour of a row."""
+    now = now or datetime.now(UTC)
+    if task.status != "open":
+        return "done"
+    if task.due_at is None:
+        return "ok"
+    if task.due_at < now:
+        return "overdue"
+    if task.due_at < now + timedelta(days=DUE_SOON_DAYS):
+        return "due_soon"
+    return "ok"
+
+
+def escalation_label(task: Task) -> str:
+    return ESCALATION_LEVELS.get(task.escalation_level, str(task.escalation_level))
+
+
+def suggest_username(full_name: str) -> str:
+    """«Nguyễn Văn An» → «an.nguyenvan»: given name, dot, the rest, without diacritics."""
+    words = ["".join(ch for ch in unidecode(word).lower() if ch.isalnum()) for word in full_name.split()]
+    words = [w for w in words if w]
+    if not words:
+        return ""
+    if len(words) == 1:
+        return words[0]
+    return f"{words[-1]}.{''.join(words[:-1])}"
+
+
+CV_DATE_FIELDS = ("date_of_birth", "citizen_id_issued_on", "salary_from")
+
+
+def cv_rows(data: dict) -> list[dict]:
+    """The CV as (label, shown value) rows in the order of the form; work history kept as a list."""
+    from services import catalogs, cv
+    from ui.web import vn_date
+
+    rows = []
+    for name, (label, required) in cv.FIELDS.items():
+        value = data.get(name)
+        if name == "work_history":
+            rows.append({"name": name, "label": label, "history": value if isinstance(value, list) else []})
+            continue
+        if name == "sex":
+            value = cv.SEX.get(value, value)
+        elif name in CV_DATE_FIELDS:
+            value = vn_date(value)
+        elif name == "grade_code" and value in catalogs.GRADES:
+            value = f"{value} — {catalogs.GRADES[value][0]}"
+        rows.append({"name": name, "label": label, "value": "" if value is None else str(value),
+                     "required": required})
+    return rows

@@ -1,0 +1,156 @@
+"""What every page shares: templates and their filters, rendering, CSRF, flashes, the error page."""
+import secrets
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from models.accounts import ROLES
+from services import notify
+from services.errors import DomainError, Forbidden
+from services.scope import Viewer
+from ui.views import cv_rows
+
+HERE = Path(__file__).resolve().parent
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+CSRF_FIELD = "csrf"
+CSRF_EXPIRED = "Phiên làm việc đã hết hạn, vui lòng tải lại trang."
+STATUS_TITLES = {400: "Yêu cầu không hợp lệ", 401: "Chưa đăng nhập", 403: "Không có quyền truy cập",
+                 404: "Không tìm thấy", 409: "Xung đột dữ liệu", 422: "Dữ liệu không hợp lệ",
+                 423: "Tài khoản tạm khóa"}
+
+
+# ---- dates and times, always shown as in Việt Nam -------------------------------------------
+
+def vn_now() -> datetime:
+    return datetime.now(UTC).astimezone(VN)
+
+
+def vn_today() -> date:
+    return vn_now().date()
+
+
+def _as_date(value: Any) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(VN).date() if value.tzinfo else value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def vn_date(value: Any) -> str:
+    """dd/mm/yyyy of a date, an aware datetime (in Việt Nam) or an ISO string; '' for nothing."""
+    day = _as_date(value)
+    if day is None:
+        return "" if value in (None, "") else str(value)
+    return f"{day:%d/%m/%Y}"
+
+
+def vn_datetime(value: Any) -> str:
+    """HH:MM dd/mm/yyyy in Việt Nam time of an aware datetime (or ISO string)."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if not isinstance(value, datetime):
+        return vn_date(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return f"{value.astimezone(VN):%H:%M %d/%m/%Y}"
+
+
+def iso_date(value: Any) -> str:
+    """The value of a type=date input: ISO when the value is a date, else as typed."""
+    day = _as_date(value)
+    return day.isoformat() if day else ("" if value is None else str(value))
+
+
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+templates.env.filters["vn_date"] = vn_date
+templates.env.filters["vn_datetime"] = vn_datetime
+templates.env.filters["iso_date"] = iso_date
+templates.env.globals["ROLES"] = ROLES
+templates.env.globals["cv_rows"] = cv_rows
+
+
+def static_files() -> StaticFiles:
+    return StaticFiles(directory=str(HERE / "static"))
+
+
+# ---- CSRF and flashes -------------------------------------------------------------------------
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get(CSRF_FIELD)
+    if not token:
+        token = request.session[CSRF_FIELD] = secrets.token_urlsafe(32)
+    return token
+
+
+async def check_csrf(request: Request) -> None:
+    """Dependency of every UI POST route: the form's token must be this session's."""
+    form = await request.form()
+    sent = str(form.get(CSRF_FIELD) or "")
+    expected = request.session.get(CSRF_FIELD)
+    if not expected or not secrets.compare_digest(sent, expected):
+        raise Forbidden(CSRF_EXPIRED, "csrf_failed")
+
+
+def flash(request: Request, message: str, kind: str = "ok") -> None:
+    request.session.setdefault("flash", []).append([kind, message])
+    request.session["flash"] = request.session["flash"]  # mark the session modified
+
+
+def pop_flashes(request: Request) -> list[list[str]]:
+    return request.session.pop("flash", None) or []
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths: never an open redirect."""
+    target = (target or "").strip()
+    parts = urlsplit(target)
+    if not target.startswith("/") or target.startswith("//") or parts.scheme or parts.netloc or "\\" in target:
+        return "/"
+    return target
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+# ---- rendering --------------------------------------------------------------------------------
+
+async def _unread_count(request: Request, viewer: Viewer) -> int:
+    async with request.app.state.hoso.db.session() as session:
+        return sum(1 for note in await notify.unread(session, viewer.user_id) if note.read_at is None)
+
+
+async def render(request: Request, name: str, *, status_code: int = 200, **ctx: Any) -> HTMLResponse:
+    """A page with what the layout needs: viewer, CSRF token, flashes, notification count."""
+    viewer: Viewer | None = ctx.get("viewer")
+    ctx.setdefault("viewer", None)
+    ctx["csrf"] = csrf_token(request)
+    ctx["flashes"] = pop_flashes(request)
+    ctx["notification_count"] = await _unread_count(request, viewer) if viewer else 0
+    return templates.TemplateResponse(request, name, ctx, status_code=status_code)
+
+
+def error_page(request: Request, err: DomainError) -> HTMLResponse:
+    """The page for a refusal (called synchronously by the app's exception handler)."""
+    ctx = {"viewer": None, "logged_in": bool(request.session.get("uid")), "csrf": csrf_token(request),
+           "flashes": [], "notification_count": 0, "message": err.message,
+           "title": STATUS_TITLES.get(err.status, "Không thực hiện được"), "status": err.status}
+    return templates.TemplateResponse(request, "errors/error.html", ctx, status_code=err.status)
