@@ -1,0 +1,1 @@
+"""Benchmarks: run `python -m bench.onboarding` (see bench/README.md)."""

@@ -1,0 +1,287 @@
+"""Onboardings per second through the real services and workflows, next to a bare Temporal baseline.
+
+    python -m bench.onboarding [--n 20] [--concurrency 5] [--warmup 1]
+
+One Temporal dev server and one throwaway PostgreSQL database for the whole run:
+  real  N hires driven as the UI/API drive them (hire → create account → activate → save CV →
+        submit → accept → workflow result), against the real worker (core.temporal.build_worker);
+  bare  N BareOnboarding workflows (bench/bare.py): same activities and Updates, no database.
+Both poll for the open step at the same interval (the real one reads the tasks table, the bare one
+queries the workflow), keep `concurrency` onboardings in flight and report a rate and latencies.
+Nothing is asserted: the numbers are printed for a person to read.
+"""
+import argparse
+import asyncio
+import math
+import os
+import sys
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from time import perf_counter
+
+from sqlalchemy import select
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from bench.bare import ACTIVITIES, ACTOR_ID, BareOnboarding
+from core.config import ROOT, Settings
+from core.db import Database
+from core.devstack import drop_database, embedded_postgres_uri, ensure_database
+from core.migrate import upgrade
+from core.temporal import build_worker
+from models import Task, User
+from services import auth, onboarding, people, task_actions
+from services.demo import STAFF, login_of, seed_org
+from services.demo_people import DemoHire, citizen_id, demo_cv
+from services.errors import Conflict
+from services.scope import load_viewer
+from services.tasks import local_date
+from workflows.contracts import CompleteTaskInput, OnboardingInput
+from workflows.onboarding import workflow_id
+
+PASSWORD = "mat-khau-bench"  # long enough for auth.activate's minimum
+POLL = 0.05                  # seconds between two looks for the open step, in both runs
+STEP_TIMEOUT = 60.0          # seconds to wait for one step before giving up
+UNITS = list(STAFF)          # hires are spread over the demo units, each with its own HR
+
+
+@dataclass
+class Result:
+    latencies: list[float]   # seconds per onboarding, first call to workflow result
+    wall: float              # seconds from the first start to the last result
+    retries: int = 0         # Updates refused because the workflow had not yet seen the open task
+    history_events: int = 0  # events in one workflow's history: a check that both shapes match
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.wall
+
+    @property
+    def mean(self) -> float:
+        return sum(self.latencies) / len(self.latencies)
+
+    @property
+    def p95(self) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[math.ceil(0.95 * len(ordered)) - 1]  # nearest rank
+
+
+async def measure(n: int, concurrency: int, one) -> tuple[list[float], float]:
+    """Run one(i) for i < n with at most `concurrency` in flight; return latencies and wall time."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def timed(i: int) -> float:
+        async with gate:
+            start = perf_counter()
+            await one(i)
+            return perf_counter() - start
+
+    start = perf_counter()
+    latencies = await asyncio.gather(*(timed(i) for i in range(n)))
+    return list(latencies), perf_counter() - start
+
+
+# ---- real: services, database, real workflow -------------------------------------------------------
+
+@dataclass
+class RealDriver:
+    client: Client
+    db: Database
+    settings: Settings
+    task_queue: str
+    units: dict[str, int]
+    retries: int = 0
+    last_workflow: str = ""
+
+    def hire_for(self, serial: int) -> DemoHire:
+        unit = UNITS[serial % len(UNITS)]
+        return DemoHire(f"Nguyễn Văn Thử {serial}", "nam", date(1995, 3, 15), unit, 0, "active",
+                        f"bench.{serial:06d}")
+
+    async def onboard(self, serial: int) -> None:
+        """One whole onboarding, each step through the service the UI/API calls."""
+        hire = self.hire_for(serial)
+        hr = login_of(hire.unit, "unit_hr")
+        cid = citizen_id(hire, serial)
+        person_id = await self._hire(hr, hire, cid)
+        wid = self.last_workflow = workflow_id(person_id)
+
+        account = await self._open_task(wid, "create_account")
+        done = await self._complete(hr, account, "done", {"username": hire.login})
+        async with self.db.session() as session:
+            await auth.activate(session, hire.login, done.activation_code, PASSWORD)
+
+        async with self.db.session() as session:
+            me = await load_viewer(session, await _user_id(session, hire.login))
+            await people.save_draft(session, me, person_id, demo_cv(hire, cid))
+        await self._complete(hire.login, await self._open_task(wid, "self_entry"), "submit")
+        await self._complete(hr, await self._open_task(wid, "review_entry"), "accept")
+        await self.client.get_workflow_handle(wid).result()
+
+    async def _hire(self, hr: str, hire: DemoHire, cid: str) -> int:
+        today = local_date(datetime.now(UTC))
+        async with self.db.session() as session:
+            viewer = await load_viewer(session, await _user_id(session, hr))
+            person = await onboarding.hire(self.client, self.task_queue, session, viewer, people.HireInput(
+                full_name=hire.name, sex=hire.sex, date_of_birth=hire.born, citizen_id=cid,
+                unit_id=self.units[hire.unit], hired_on=today, kind="cong_chuc"),
+                profile_name=self.settings.profile, today=today)
+            return person.id
+
+    async def _open_task(self, wid: str, kind: str) -> int:
+        """Poll the tasks table, as a task list would, until the step's task is open."""
+        deadline = perf_counter() + STEP_TIMEOUT
+        while perf_counter() < deadline:
+            async with self.db.session() as session:
+                task_id = (await session.execute(select(Task.id).where(
+                    Task.workflow_id == wid, Task.kind == kind, Task.status == "open"))).scalar()
+            if task_id is not None:
+                return task_id
+            await asyncio.sleep(POLL)
+        raise TimeoutError(f"no open {kind} task in {wid}")
+
+    async def _complete(self, username: str, task_id: int, outcome: str, data: dict | None = None):
+        """task_actions.complete; retried when the row is committed but the workflow has not yet
+        processed the "open" activity's result (its validator then says the task is not open)."""
+        for _ in range(int(STEP_TIMEOUT / POLL)):
+            try:
+                async with self.db.session() as session:
+                    viewer = await load_viewer(session, await _user_id(session, username))
+                    return await task_actions.complete(self.client, session, viewer, task_id, outcome, data)
+            except Conflict as err:
+                if err.code != "task_not_open":
+                    raise
+                self.retries += 1
+                await asyncio.sleep(POLL)
+        raise TimeoutError(f"task {task_id} never accepted {outcome}")
+
+
+async def _user_id(session, username: str) -> int:
+    return (await session.execute(select(User.id).where(User.username == username))).scalar_one()
+
+
+async def run_real(client: Client, url: str, n: int, concurrency: int, warmup: int) -> Result:
+    settings = Settings(database_url=url, smtp_host=None, profile="quang-ngai", secret_key="bench",
+                        demo_password=PASSWORD)
+    db = Database(url)
+    try:
+        async with db.session() as session:
+            org = await seed_org(session, PASSWORD)
+        driver = RealDriver(client, db, settings, f"bench-real-{uuid.uuid4().hex[:8]}", org.units)
+        async with build_worker(client, db, settings, task_queue=driver.task_queue):
+            for serial in range(n, n + warmup):  # untimed: imports, sandbox, connection pool
+                await driver.onboard(serial)
+            driver.retries = 0
+            latencies, wall = await measure(n, concurrency, driver.onboard)
+            events = await history_events(client, driver.last_workflow)
+        return Result(latencies, wall, driver.retries, events)
+    finally:
+        await db.dispose()
+
+
+# ---- bare: the same shape on Temporal alone ---------------------------------------------------------
+
+@dataclass
+class BareDriver:
+    client: Client
+    task_queue: str
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    last_workflow: str = ""
+
+    async def onboard(self, serial: int) -> None:
+        wid = self.last_workflow = f"bare/{self.run_id}/{serial}"
+        handle = await self.client.start_workflow(
+            BareOnboarding.run, OnboardingInput(person_id=serial, unit_id=1, profile="quang-ngai",
+                                                profile_version="bench", hired_on=date.today().isoformat()),
+            id=wid, task_queue=self.task_queue)
+        steps = (("create_account", "done", {"username": f"bench.{serial:06d}"}),
+                 ("self_entry", "submit", {"revision_id": serial}),
+                 ("review_entry", "accept", {"comment": ""}))
+        for kind, outcome, data in steps:
+            task_id = await self._open_task(handle, kind)
+            await handle.execute_update(BareOnboarding.complete_task,
+                                        CompleteTaskInput(task_id, outcome, ACTOR_ID, data))
+        await handle.result()
+
+    @staticmethod
+    async def _open_task(handle, kind: str) -> int:
+        """Poll the workflow's query until the step of this kind is open."""
+        deadline = perf_counter() + STEP_TIMEOUT
+        while perf_counter() < deadline:
+            opened = await handle.query(BareOnboarding.open_step)
+            if opened and opened[1] == kind:
+                return opened[0]
+            await asyncio.sleep(POLL)
+        raise TimeoutError(f"no open {kind} step in {handle.id}")
+
+
+async def run_bare(client: Client, n: int, concurrency: int, warmup: int) -> Result:
+    driver = BareDriver(client, f"bench-bare-{uuid.uuid4().hex[:8]}")
+    async with Worker(client, task_queue=driver.task_queue, workflows=[BareOnboarding], activities=ACTIVITIES):
+        for serial in range(n, n + warmup):
+            await driver.onboard(serial)
+        latencies, wall = await measure(n, concurrency, driver.onboard)
+        events = await history_events(client, driver.last_workflow)
+    return Result(latencies, wall, 0, events)
+
+
+async def history_events(client: Client, wid: str) -> int:
+    history = await client.get_workflow_handle(wid).fetch_history()
+    return len(history.events)
+
+
+# ---- the run -------------------------------------------------------------------------------------
+
+def report(n: int, concurrency: int, real: Result, bare: Result) -> str:
+    rows = [
+        ("onboardings (N)", f"{n}", f"{n}"),
+        ("concurrency", f"{concurrency}", f"{concurrency}"),
+        ("rate (/s)", f"{real.rate:.2f}", f"{bare.rate:.2f}"),
+        ("wall (s)", f"{real.wall:.2f}", f"{bare.wall:.2f}"),
+        ("latency mean (s)", f"{real.mean:.3f}", f"{bare.mean:.3f}"),
+        ("latency p95 (s)", f"{real.p95:.3f}", f"{bare.p95:.3f}"),
+        ("history events", f"{real.history_events}", f"{bare.history_events}"),
+        ("update retries", f"{real.retries}", f"{bare.retries}"),
+    ]
+    lines = [f"{'':18} {'real':>10} {'bare':>10}"]
+    lines += [f"{label:18} {a:>10} {b:>10}" for label, a, b in rows]
+    lines.append(f"ratio real/bare (rate): {real.rate / bare.rate:.2f}")
+    return "\n".join(lines)
+
+
+async def bench(url: str, n: int, concurrency: int, warmup: int) -> str:
+    temporal = str(Path(sys.executable).with_name("temporal"))
+    env = await WorkflowEnvironment.start_local(dev_server_existing_path=temporal,
+                                                dev_server_extra_args=["--log-level", "error"])
+    try:
+        real = await run_real(env.client, url, n, concurrency, warmup)
+        bare = await run_bare(env.client, n, concurrency, warmup)
+    finally:
+        await env.shutdown()
+    return report(n, concurrency, real, bare)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.onboarding", description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=20, help="onboardings per run (default 20)")
+    parser.add_argument("--concurrency", type=int, default=5, help="onboardings in flight (default 5)")
+    parser.add_argument("--warmup", type=int, default=1, help="untimed onboardings first (default 1)")
+    args = parser.parse_args(argv)
+
+    # DATABASE_URL when set, else the embedded PostgreSQL; a throwaway database either way.
+    admin_uri = os.environ.get("DATABASE_URL") or embedded_postgres_uri(ROOT / ".var" / "bench")
+    name = f"hoso_bench_{uuid.uuid4().hex[:10]}"
+    url = ensure_database(admin_uri, name)
+    try:
+        upgrade(url)
+        print(f"bench: N={args.n} concurrency={args.concurrency} warmup={args.warmup} ...", flush=True)
+        print(asyncio.run(bench(url, args.n, args.concurrency, args.warmup)))
+    finally:
+        drop_database(admin_uri, name)
+
+
+if __name__ == "__main__":
+    main()
