@@ -3,10 +3,13 @@ from core.config import Settings
 from core.db import Database
 
 
-def all_activities(db: Database, settings: Settings) -> list:
+def all_activities(db: Database, settings: Settings, client=None) -> list:
+    from activities.approvals import ApprovalActivities
     from activities.deadlines import DeadlineActivities
+    from activities.national_db import NationalDbActivities
     from activities.people import PeopleActivities
     from activities.tasks import TaskActivities
 
-    groups = [DeadlineActivities(db, settings), TaskActivities(db, settings), PeopleActivities(db, settings)]
+    groups = [group(db, settings, client) for group in (
+        DeadlineActivities, TaskActivities, PeopleActivities, ApprovalActivities, NationalDbActivities)]
     return [fn for group in groups for fn in group.functions()]

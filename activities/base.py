@@ -9,9 +9,10 @@ from services.errors import DomainError
 
 
 class ActivityGroup:
-    def __init__(self, db: Database, settings: Settings):
+    def __init__(self, db: Database, settings: Settings, client=None):
         self.db = db
         self.settings = settings
+        self.client = client  # Temporal client, for activities that start or signal workflows
 
     def functions(self) -> list:
         return [getattr(self, name) for name in dir(self)

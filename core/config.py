@@ -41,6 +41,13 @@ class Settings(BaseSettings):
 
     national_db_url: str | None = None
 
+    # Signing: PKCS#12 files under signing_dir/users/<login>.p12 and signing_dir/agencies/<code>.p12.
+    # signing_dev_ca issues missing ones from a development CA: never in production.
+    signing_dir: Path | None = None
+    signing_dev_ca: bool = True
+    signing_passphrase: str = "demo"
+    attachment_max_bytes: int = 10 * 1024 * 1024
+
     @field_validator("smtp_host", "database_url", "temporal_address", "national_db_url", mode="before")
     @classmethod
     def _empty_is_unset(cls, value):
@@ -49,6 +56,10 @@ class Settings(BaseSettings):
     @property
     def is_prod(self) -> bool:
         return self.env == "prod"
+
+    @property
+    def signing_path(self) -> Path:
+        return self.signing_dir or self.data_dir / "signing"
 
 
 @lru_cache

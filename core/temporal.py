@@ -11,9 +11,11 @@ async def connect(address: str, namespace: str = "default") -> Client:
 
 
 def workflow_classes() -> list:
+    from workflows.monthly_approval import MonthlyApprovalWorkflow
     from workflows.onboarding import OnboardingWorkflow
+    from workflows.profile_update import ProfileUpdateWorkflow
 
-    return [OnboardingWorkflow]
+    return [OnboardingWorkflow, ProfileUpdateWorkflow, MonthlyApprovalWorkflow]
 
 
 def build_worker(client: Client, db: Database, settings: Settings, *, task_queue: str | None = None) -> Worker:
@@ -23,5 +25,5 @@ def build_worker(client: Client, db: Database, settings: Settings, *, task_queue
         client,
         task_queue=task_queue or settings.task_queue,
         workflows=workflow_classes(),
-        activities=all_activities(db, settings),
+        activities=all_activities(db, settings, client),
     )

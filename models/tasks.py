@@ -11,6 +11,9 @@ TASK_KINDS = {
     "create_account": "Tạo lập tài khoản cá nhân",
     "self_entry": "Tự nhập sơ yếu lý lịch",
     "review_entry": "Kiểm tra sơ yếu lý lịch",
+    "update_entry": "Cập nhật thông tin hồ sơ",
+    "review_update": "Kiểm tra thông tin cập nhật",
+    "sign_approval": "Ký số phê duyệt dữ liệu tháng",
 }
 ESCALATION_LEVELS = {0: "Trong hạn", 1: "Đã báo thủ trưởng đơn vị", 2: "Đã báo Sở Nội vụ"}
 

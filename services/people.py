@@ -10,7 +10,8 @@ from unidecode import unidecode
 from models import Person, ProfileRevision, Task, Unit, User
 from models.people import PERSON_KINDS
 from rules.profiles import get_profile
-from services import audit, cv
+from services import audit, cv, documents
+from services import revisions as revision_log
 from services.errors import Conflict, Forbidden, Invalid
 from services.scope import Viewer, people_query, readable_person
 
@@ -113,15 +114,29 @@ async def save_draft(session: AsyncSession, viewer: Viewer, person_id: int, data
     current = await working_revision(session, person.id)
     now = datetime.now(UTC)
     if current is not None and current.status == "draft":
+        old = dict(current.data)
         current.data = {**current.data, **known}
         current.updated_at = now
         revision = current
-    else:  # a returned, submitted or approved revision stays as it was; the change is a new one
-        base = dict(current.data) if current else initial_cv(person)
-        revision = ProfileRevision(person_id=person.id, number=(current.number + 1) if current else 1,
-                                   status="draft", data={**base, **known}, author_id=viewer.user_id)
+    elif current is None or current.status in ("returned", "returned_by_head"):
+        # a returned revision stays as it was, for the record; the corrections make a new one
+        old = dict(current.data) if current else initial_cv(person)
+        revision = ProfileRevision(
+            person_id=person.id, number=(current.number + 1) if current else 1, status="draft",
+            data={**old, **known}, author_id=viewer.user_id, kind=current.kind if current else "onboarding",
+            change_date=current.change_date if current else None,
+            change_reason=current.change_reason if current else None,
+            decision_no=current.decision_no if current else None,
+            workflow_id=current.workflow_id if current else None)
         session.add(revision)
+        await session.flush()
+        if current is not None:
+            await documents.carry_over(session, current.id, revision.id)
+    else:
+        raise Invalid("Bản hiện tại đang chờ kiểm tra hoặc đã được phê duyệt; mọi thay đổi tiếp theo "
+                      "thực hiện bằng chức năng «Cập nhật thông tin».", "revision_not_editable")
     await session.flush()
+    revision_log.record_changes(session, revision.id, viewer.user_id, old, revision.data, now)
     await audit.record(session, actor=viewer.username, action="cv.draft_saved", subject=f"person:{person.id}",
                        revision=revision.number)
     return revision

@@ -13,9 +13,9 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
 from services import auth, cv, people
-from services.errors import Conflict, DomainError, Forbidden, Invalid
+from services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from services.scope import Viewer
-from services.tasks import OUTCOMES, can_complete, local_date, readable_task
+from services.tasks import DYNAMIC_ACTORS, OUTCOMES, can_complete, local_date, readable_task
 from workflows.contracts import CompleteTaskInput, TaskResult
 
 
@@ -31,7 +31,7 @@ async def complete(client: Client, session: AsyncSession, viewer: Viewer, task_i
     task = await readable_task(session, viewer, task_id)
     if task.status != "open":
         raise Conflict("Nhiệm vụ này không còn mở.", "task_not_open")
-    if not await can_complete(session, viewer, task):
+    if task.kind not in DYNAMIC_ACTORS and not await can_complete(session, viewer, task):
         raise Forbidden("Bạn không được giao nhiệm vụ này.", "not_your_task")
     if outcome not in OUTCOMES[task.kind]:
         raise Invalid(f"Kết quả không hợp lệ; chọn một trong: {', '.join(OUTCOMES[task.kind])}.", "bad_outcome")
@@ -56,7 +56,9 @@ async def _prepare(session: AsyncSession, task, outcome: str, data: dict) -> tup
             raise Invalid("Nhập tên đăng nhập cho cá nhân.", "missing_username")
         code = auth.new_activation_code()
         return {"username": username, "activation_hash": auth.hash_secret(code)}, code
-    if task.kind == "self_entry":
+    if task.kind == "sign_approval":
+        return {"decisions": dict(data.get("decisions") or {}), "reasons": dict(data.get("reasons") or {})}, None
+    if task.kind in ("self_entry", "update_entry"):
         revision = await people.working_revision(session, task.subject_person_id)
         if revision is None or revision.status not in ("draft", "returned"):
             raise Invalid("Chưa có bản sơ yếu lý lịch nháp; hãy lưu nháp trước khi nộp.", "no_draft")
@@ -64,7 +66,7 @@ async def _prepare(session: AsyncSession, task, outcome: str, data: dict) -> tup
         if errors:
             raise Invalid("Sơ yếu lý lịch chưa hợp lệ: " + " ".join(errors.values()), "invalid_cv", errors=errors)
         return {"revision_id": revision.id}, None
-    if task.kind == "review_entry" and outcome == "return" and not str(data.get("comment") or "").strip():
+    if task.kind in ("review_entry", "review_update") and outcome == "return" and not str(data.get("comment") or "").strip():
         raise Invalid("Ghi rõ lý do trả lại để cá nhân bổ sung.", "missing_comment")
     return {"comment": str(data.get("comment") or "").strip()}, None
 
@@ -77,8 +79,9 @@ def _refusal(err: WorkflowUpdateFailedError) -> DomainError:
         return Conflict("Không hoàn thành được nhiệm vụ.", "update_failed")
     details = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
     if details.get("code"):
-        return DomainError(cause.message, details["code"], status=details.get("status", 400),
-                           **{k: v for k, v in details.items() if k not in ("code", "status")})
+        kind = {403: Forbidden, 404: NotFound, 409: Conflict, 422: Invalid}.get(details.get("status"), DomainError)
+        extra = {k: v for k, v in details.items() if k not in ("code", "status")}
+        return kind(cause.message, details["code"], status=details.get("status", 400), **extra)
     message = cause.message
     if "không được giao" in message:
         return Forbidden(message, "not_your_task")

@@ -8,9 +8,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import Settings
-from models import Person, ProfileRevision, RoleGrant, Task, TaskCandidate, User
+from models import Delegation, Person, ProfileRevision, RoleGrant, Task, TaskCandidate, Unit, User
 from models.tasks import ESCALATION_LEVELS, TASK_KINDS
-from services import audit, cv, notify, org
+from services import audit, cv, documents, notify, org
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.scope import Viewer, tasks_query
 from workflows.contracts import VN_TZ, CompleteTaskInput, OpenedTask, OpenTaskInput, TaskResult
@@ -19,12 +19,21 @@ OUTCOMES = {
     "create_account": {"done": "Đã tạo và bàn giao tài khoản"},
     "self_entry": {"submit": "Nộp sơ yếu lý lịch"},
     "review_entry": {"accept": "Chấp nhận, chờ phê duyệt tháng", "return": "Trả lại để bổ sung"},
+    "update_entry": {"submit": "Nộp thông tin cập nhật"},
+    "review_update": {"accept": "Chấp nhận, chờ phê duyệt tháng", "return": "Trả lại để bổ sung"},
+    "sign_approval": {"sign": "Ký số phê duyệt"},
 }
+# Tasks whose actors can change while open (delegations): the completing activity decides.
+DYNAMIC_ACTORS = {"sign_approval"}
 # What `data` each outcome needs: field → Vietnamese label.
 DATA_NEEDS = {
     ("create_account", "done"): {"username": "Tên đăng nhập cho cá nhân"},
     ("self_entry", "submit"): {"revision_id": "Bản sơ yếu lý lịch đã lưu"},
     ("review_entry", "return"): {"comment": "Lý do trả lại"},
+    ("update_entry", "submit"): {"revision_id": "Bản cập nhật đã lưu, có tài liệu đính kèm"},
+    ("review_update", "return"): {"comment": "Lý do trả lại"},
+    ("sign_approval", "sign"): {"decisions": "Với mỗi hồ sơ: approve hoặc return",
+                                "reasons": "Lý do cho hồ sơ bị trả lại"},
 }
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 DUE_SOON_DAYS = 3
@@ -43,7 +52,8 @@ async def open_task(session: AsyncSession, inp: OpenTaskInput, *, now: datetime)
     if existing is None:
         existing = await _insert_task(session, inp, now)
     candidates = await _candidate_ids(session, existing.id)
-    return OpenedTask(existing.id, sorted(candidates), list(OUTCOMES[existing.kind]))
+    return OpenedTask(existing.id, sorted(candidates), list(OUTCOMES[existing.kind]),
+                      check_candidates=existing.kind not in DYNAMIC_ACTORS)
 
 
 async def _insert_task(session: AsyncSession, inp: OpenTaskInput, now: datetime) -> Task:
@@ -51,7 +61,7 @@ async def _insert_task(session: AsyncSession, inp: OpenTaskInput, now: datetime)
     sched = inp.schedule
     task = Task(
         workflow_id=inp.workflow_id, step_key=inp.step_key, kind=inp.kind,
-        title=f"{TASK_KINDS[inp.kind]}: {person.full_name}" if person else TASK_KINDS[inp.kind],
+        title=await _title(session, inp, person),
         subject_person_id=inp.person_id, unit_id=inp.unit_id, actor_role=sched.actor_role,
         rule=sched.rule, profile=inp.profile, profile_version=inp.profile_version,
         started_on=date.fromisoformat(inp.started_on),
@@ -62,6 +72,8 @@ async def _insert_task(session: AsyncSession, inp: OpenTaskInput, now: datetime)
     session.add(task)
     await session.flush()
     users = await actor_user_ids(session, sched.actor_role, inp.unit_id, inp.person_id)
+    if inp.kind in DYNAMIC_ACTORS:
+        users.update(await delegate_ids(session, inp.unit_id, local_date(now)))
     for user_id, reason in users.items():
         session.add(TaskCandidate(task_id=task.id, user_id=user_id, reason=reason))
     due = f" Hạn: {task.due_on:%d/%m/%Y} ({task.legal_basis})." if task.due_on else ""
@@ -71,6 +83,21 @@ async def _insert_task(session: AsyncSession, inp: OpenTaskInput, now: datetime)
     await audit.record(session, actor="system", action="task.opened", subject=f"task:{task.id}",
                        workflow_id=task.workflow_id, step=task.step_key, due_on=sched.due_on)
     return task
+
+
+async def _title(session: AsyncSession, inp: OpenTaskInput, person: Person | None) -> str:
+    if person is not None:
+        return f"{TASK_KINDS[inp.kind]}: {person.full_name}"
+    unit = await session.get(Unit, inp.unit_id)
+    month = inp.workflow_id.rsplit("/", 1)[-1]  # approval/{unit}/{yyyy-mm}
+    return f"{TASK_KINDS[inp.kind]} {month[5:]}/{month[:4]}: {unit.name}"
+
+
+async def delegate_ids(session: AsyncSession, unit_id: int, on: date) -> dict[int, str]:
+    rows = await session.execute(select(Delegation.delegate_id, Delegation.document_no).where(
+        Delegation.unit_id == unit_id, Delegation.revoked_at.is_(None), Delegation.valid_from <= on,
+        Delegation.valid_to >= on))
+    return {user_id: f"Ủy quyền theo văn bản số {number}" for user_id, number in rows}
 
 
 async def actor_user_ids(session: AsyncSession, role: str, unit_id: int, person_id: int | None) -> dict[int, str]:
@@ -108,7 +135,7 @@ async def complete_task(session: AsyncSession, settings: Settings, inp: Complete
         if task.outcome == inp.outcome and task.completed_by_id == inp.actor_user_id:
             return _result(task)
         raise Conflict("Nhiệm vụ này đã được hoàn thành.", "task_not_open")
-    if inp.actor_user_id not in await _candidate_ids(session, task.id):
+    if task.kind not in DYNAMIC_ACTORS and inp.actor_user_id not in await _candidate_ids(session, task.id):
         raise Forbidden("Bạn không được giao nhiệm vụ này.", "not_your_task")
     if inp.outcome not in OUTCOMES[task.kind]:
         raise Invalid("Kết quả không hợp lệ cho nhiệm vụ này.", "bad_outcome")
@@ -191,7 +218,36 @@ async def _review_entry(session, settings, task: Task, inp: CompleteTaskInput, n
     return {"revision_id": revision.id}
 
 
-EFFECTS = {"create_account": _create_account, "self_entry": _submit_entry, "review_entry": _review_entry}
+async def _submit_update(session, settings, task: Task, inp: CompleteTaskInput, now) -> dict[str, Any]:
+    """A change goes in with the digitised document confirmed by the competent body
+    (Quảng Ngãi Đ5.4, Hải Phòng Đ4.3; Kon Tum Đ10.2 for the unit's entries)."""
+    revision = await session.get(ProfileRevision, int(inp.data.get("revision_id") or 0))
+    if revision is None or revision.person_id != task.subject_person_id or revision.status not in ("draft", "returned"):
+        raise Invalid("Không tìm thấy bản cập nhật chưa nộp.", "no_draft")
+    clean, errors = cv.validate(revision.data, local_date(now))
+    if errors:
+        raise Invalid("Thông tin cập nhật chưa hợp lệ: " + " ".join(errors.values()), "invalid_cv", errors=errors)
+    if not await documents.of_revision(session, revision.id):
+        raise Invalid("Đính kèm bản số hóa của tài liệu đã được cấp có thẩm quyền xác nhận.", "missing_attachment")
+    by_hr = revision.kind == "update_state_decision"
+    revision.data, revision.status = clean, ("ready" if by_hr else "submitted")
+    revision.submitted_at = revision.updated_at = now
+    if by_hr:
+        revision.reviewed_by_id, revision.reviewed_at = inp.actor_user_id, now
+    return {"revision_id": revision.id}
+
+
+async def _review_update(session, settings, task: Task, inp: CompleteTaskInput, now) -> dict[str, Any]:
+    return await _review_entry(session, settings, task, inp, now)
+
+
+async def _sign_approval(session, settings, task: Task, inp: CompleteTaskInput, now) -> dict[str, Any]:
+    from services import approvals
+    return await approvals.sign(session, settings, task, inp, now)
+
+
+EFFECTS = {"create_account": _create_account, "self_entry": _submit_entry, "review_entry": _review_entry,
+           "update_entry": _submit_update, "review_update": _review_update, "sign_approval": _sign_approval}
 
 
 # ---- milestones ------------------------------------------------------------------------------
@@ -214,6 +270,9 @@ async def milestone(session: AsyncSession, task_id: int, name: str, *, now: date
                             body=f"Nhiệm vụ «{task.title}» đến hạn ngày {due} ({task.legal_basis}).",
                             task_id=task.id)
     else:
+        if task.kind == "sign_approval" and name == "escalate_sonoivu":
+            from services import approvals
+            await approvals.mark_late(session, task.workflow_id)
         level, role = (1, "unit_head") if name == "escalate_head" else (2, "sonoivu_admin")
         task.escalation_level = max(task.escalation_level, level)
         watchers = await actor_user_ids(session, role, task.unit_id, None)

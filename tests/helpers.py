@@ -95,3 +95,27 @@ async def until(predicate, timeout: float = 10.0):
             return value
         await asyncio.sleep(0.05)
     raise AssertionError("condition not reached in time")
+
+
+async def onboard_to_ready(db: Database, client, task_queue: str, *, unit_id: int, hr: str, citizen_id: str,
+                           name: str, login: str, hired_on: date, profile: str = "quang-ngai",
+                           sex: str = "nam") -> tuple[int, str]:
+    """Drive a hire through account, CV and HR review; return (person_id, onboarding workflow id)."""
+    from services import auth
+    born = date(1900 + int(citizen_id[4:6]) + 100 * (int(citizen_id[3]) // 2), 3, 15)
+    hr_viewer = await viewer(db, hr)
+    async with db.session() as session:
+        person = await onboarding.hire(client, task_queue, session, hr_viewer, people.HireInput(
+            full_name=name, sex=sex, date_of_birth=born, citizen_id=citizen_id, unit_id=unit_id, hired_on=hired_on,
+            kind="cong_chuc"), profile_name=profile, today=hired_on)
+    wid = f"onboarding/{person.id}"
+    account_actor = "sonoivu" if profile == "kon-tum" else hr  # Kon Tum Đ7.2: the system's managing body
+    done = await complete_as(db, client, account_actor, (await open_task(db, wid, "create_account")).id, "done",
+                             {"username": login})
+    async with db.session() as session:
+        await auth.activate(session, login, done.activation_code, "mat-khau-moi-123")
+    cv_data = {**CV_VALID, "full_name": name, "sex": sex, "date_of_birth": born.isoformat(), "citizen_id": citizen_id}
+    await save_cv(db, login, person.id, cv_data)
+    await complete_as(db, client, login, (await open_task(db, wid, "self_entry")).id, "submit")
+    await complete_as(db, client, hr, (await open_task(db, wid, "review_entry")).id, "accept")
+    return person.id, wid

@@ -60,6 +60,9 @@ class OpenedTask:
     task_id: int
     candidate_user_ids: list[int]
     outcomes: list[str]
+    # False where who may act can change while the task is open (a delegation granted or
+    # revoked): the completing activity decides, from the database, on the day of signing
+    check_candidates: bool = True
 
 
 @dataclass
@@ -90,3 +93,70 @@ class MilestoneInput:
 class PersonStatusInput:
     person_id: int
     status: str
+
+
+# ---- record updates and monthly approvals ---------------------------------------------------
+
+@dataclass
+class UpdateInput:
+    revision_id: int
+    person_id: int
+    unit_id: int
+    profile: str
+    profile_version: str
+    kind: str          # "update_personal" (the person) | "update_state_decision" (unit HR)
+    change_date: str   # the deadline counts from the change, as stated
+
+
+@dataclass
+class EnqueueInput:
+    """Put a reviewed revision into its unit's approval for the month (signal-with-start)."""
+    revision_id: int
+    workflow_id: str   # the revision's own workflow, signalled back with the decision
+
+
+@dataclass
+class Enqueued:
+    approval_workflow_id: str
+    month: str
+
+
+@dataclass
+class ApprovalInput:
+    unit_id: int
+    month: str         # YYYY-MM
+    profile: str
+    profile_version: str
+
+
+@dataclass
+class ApprovalOpened:
+    approval_id: int
+    opens_at: str | None
+    ends_at: str       # after this, new revisions belong to the next month
+
+
+@dataclass
+class ApprovalItemsInput:
+    approval_id: int
+    revision_ids: list[int]
+
+
+@dataclass
+class ApprovalDecision:
+    revision_id: int
+    decision: str      # "approved" | "returned"
+    reason: str | None
+    decided_on: str
+
+
+@dataclass
+class SendInput:
+    outbox_id: int
+
+
+@dataclass
+class SendResult:
+    outbox_id: int
+    remote_id: str | None
+    already_sent: bool

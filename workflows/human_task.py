@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 from workflows.contracts import (
     CompleteTaskInput, MilestoneInput, OpenedTask, OpenTaskInput, Schedule, ScheduleInput, TaskResult,
@@ -17,7 +17,13 @@ from workflows.contracts import (
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
-MILESTONES = (("remind_at", "remind"), ("due_at", "escalate_head"), ("escalate_sonoivu_at", "escalate_sonoivu"))
+# escalation chains: who hears of a missed deadline, and when
+CHAINS = {
+    "head_then_sonoivu": (("remind_at", "remind"), ("due_at", "escalate_head"),
+                          ("escalate_sonoivu_at", "escalate_sonoivu")),
+    # the head is the one acting (the month's approval): the missed cutoff goes to Sở Nội vụ
+    "sonoivu_at_due": (("remind_at", "remind"), ("due_at", "escalate_sonoivu")),
+}
 
 
 async def activity(name: str, arg, result_type=None):
@@ -35,6 +41,7 @@ class StepSpec:
     default_actor: str
     person_id: int | None
     unit_id: int
+    chain: str = "head_then_sonoivu"
 
 
 @dataclass
@@ -61,13 +68,13 @@ class HumanTasks:
             profile_version=self.profile_version, started_on=spec.start, schedule=schedule,
         ), OpenedTask)
         self.open[opened.task_id] = opened
-        await self._watch_milestones(opened.task_id, schedule)
+        await self._watch_milestones(opened.task_id, schedule, CHAINS[spec.chain])
         await workflow.wait_condition(lambda: opened.task_id in self.results)
         del self.open[opened.task_id]
         return self.results[opened.task_id]
 
-    async def _watch_milestones(self, task_id: int, schedule: Schedule) -> None:
-        for attr, milestone in MILESTONES:
+    async def _watch_milestones(self, task_id: int, schedule: Schedule, chain) -> None:
+        for attr, milestone in chain:
             at = getattr(schedule, attr)
             if at is None:
                 continue
@@ -88,7 +95,7 @@ class HumanTasks:
             raise ValueError("Nhiệm vụ này không còn mở.")
         if update.task_id in self.completing:
             raise ValueError("Nhiệm vụ này đang được xử lý.")
-        if update.actor_user_id not in task.candidate_user_ids:
+        if task.check_candidates and update.actor_user_id not in task.candidate_user_ids:
             raise ValueError("Bạn không được giao nhiệm vụ này.")
         if update.outcome not in task.outcomes:
             raise ValueError(f"Kết quả không hợp lệ; chọn một trong: {', '.join(task.outcomes)}.")
@@ -97,9 +104,11 @@ class HumanTasks:
         self.completing.add(update.task_id)
         try:
             result = await activity("tasks.complete", update, TaskResult)
-        except Exception as err:  # the effect was refused (e.g. invalid data): the task stays open
-            cause = getattr(err, "cause", None) or err
-            raise ApplicationError(str(getattr(cause, "message", cause)), non_retryable=True) from err
+        except ActivityError as err:  # the effect was refused (e.g. invalid data): the task stays open
+            cause = err.cause if isinstance(err.cause, ApplicationError) else None
+            if cause is None:
+                raise ApplicationError("Không hoàn thành được nhiệm vụ.", non_retryable=True) from err
+            raise ApplicationError(cause.message, *cause.details, type=cause.type, non_retryable=True) from err
         finally:
             self.completing.discard(update.task_id)
         self.results[update.task_id] = result

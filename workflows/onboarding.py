@@ -1,9 +1,14 @@
-"""Onboarding: HR creates the account → the person enters their CV → HR reviews (maybe returns)."""
+"""Onboarding: HR creates the account → the person enters their CV → HR reviews (maybe returns)
+→ the month's approval (the head may return it too)."""
+from datetime import datetime
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.contracts import VN_TZ, CompleteTaskInput, OnboardingInput, PersonStatusInput, TaskResult
+    from workflows.approval_gate import ApprovalGate
+    from workflows.contracts import (
+        VN_TZ, ApprovalDecision, CompleteTaskInput, OnboardingInput, PersonStatusInput, TaskResult,
+    )
     from workflows.human_task import HumanTasks, StepSpec, activity
 
 
@@ -11,10 +16,15 @@ def workflow_id(person_id: int) -> str:
     return f"onboarding/{person_id}"
 
 
+def local_date(moment: str) -> str:
+    return datetime.fromisoformat(moment).astimezone(VN_TZ).date().isoformat()
+
+
 @workflow.defn(name="Onboarding")
 class OnboardingWorkflow:
     def __init__(self) -> None:
         self.tasks: HumanTasks | None = None
+        self.gate = ApprovalGate()
         self.stage = "starting"
 
     @workflow.run
@@ -28,32 +38,34 @@ class OnboardingWorkflow:
         self.stage = "account"
         account = await self.tasks.run(self._step("account", "create_account", "account_creation",
                                                   inp.hired_on, "unit_hr", inp))
-        start = self._local_date(account)
-        attempt = 1
+        start, attempt = local_date(account.completed_at), 1
         while True:
-            self.stage = "self_entry"
-            await self.tasks.run(self._step(f"self_entry#{attempt}", "self_entry", "self_entry",
-                                            start, "person", inp))
-            self.stage = "review"
-            review = await self.tasks.run(self._step(f"review#{attempt}", "review_entry", None,
-                                                     start, "unit_hr", inp))
-            if review.outcome == "accept":
-                break
-            start = self._local_date(review)  # a returned CV restarts the person's deadline
+            revision_id, start = await self._enter_and_review(inp, start, attempt)
             attempt += 1
-        await activity("people.set_status", PersonStatusInput(person_id=inp.person_id, status="active"))
+            if revision_id is None:
+                continue  # returned by HR: a fresh deadline from the return
+            await activity("people.set_status", PersonStatusInput(person_id=inp.person_id, status="active"))
+            self.stage = "approval"
+            decision = await self.gate.submit(revision_id)
+            if decision.decision == "approved":
+                break
+            start = decision.decided_on  # returned by the head: back to the person, fresh deadline
         self.stage = "done"
-        return "accepted"
+        return "approved"
+
+    async def _enter_and_review(self, inp: OnboardingInput, start: str, attempt: int) -> tuple[int | None, str]:
+        self.stage = "self_entry"
+        await self.tasks.run(self._step(f"self_entry#{attempt}", "self_entry", "self_entry", start, "person", inp))
+        self.stage = "review"
+        review = await self.tasks.run(self._step(f"review#{attempt}", "review_entry", None, start, "unit_hr", inp))
+        if review.outcome == "accept":
+            return int(review.result["revision_id"]), start
+        return None, local_date(review.completed_at)
 
     @staticmethod
     def _step(key: str, kind: str, rule: str | None, start: str, actor: str, inp: OnboardingInput) -> StepSpec:
         return StepSpec(step_key=key, kind=kind, rule=rule, start=start, default_actor=actor,
                         person_id=inp.person_id, unit_id=inp.unit_id)
-
-    @staticmethod
-    def _local_date(result: TaskResult) -> str:
-        from datetime import datetime
-        return datetime.fromisoformat(result.completed_at).astimezone(VN_TZ).date().isoformat()
 
     @workflow.update(name="complete_task")
     async def complete_task(self, update: CompleteTaskInput) -> TaskResult:
@@ -65,8 +77,10 @@ class OnboardingWorkflow:
             raise ValueError("Quy trình chưa sẵn sàng.")
         self.tasks.validate(update)
 
+    @workflow.signal(name="approval_decided")
+    def approval_decided(self, decision: ApprovalDecision) -> None:
+        self.gate.decided(decision)
+
     @workflow.query(name="stage")
     def current_stage(self) -> str:
         return self.stage
-
-

@@ -7,6 +7,7 @@ from pydantic import BaseModel
 from api.deps import CurrentUser, SessionDep, StateDep, TemporalDep
 from api.views import person_view, step_view, task_detail, task_view
 from services import onboarding, people, task_actions, tasks
+from models import ProfileRevision
 from services.scope import readable_person
 
 router = APIRouter(prefix="/api", tags=["work"])
@@ -66,12 +67,23 @@ async def complete_task(task_id: int, body: CompleteBody, viewer: CurrentUser, s
 
 @router.get("/people/{person_id}")
 async def get_person(person_id: int, viewer: CurrentUser, session: SessionDep) -> dict:
+    """`cv` is the approved version everyone sees; `working` is the newest revision, shown to the
+    person and to HR while it waits for review or approval."""
     person = await readable_person(session, viewer, person_id)
-    revision = await people.working_revision(session, person.id)
     view = person_view(person)
-    view["cv"] = {"number": revision.number, "status": revision.status, "data": revision.data,
-                  "review_comment": revision.review_comment} if revision else None
+    current = await session.get(ProfileRevision, person.current_revision_id) if person.current_revision_id else None
+    view["cv"] = _revision(current)
+    revision = await people.working_revision(session, person.id)
+    sees_work = viewer.person_id == person.id or viewer.has("unit_hr") or viewer.province_wide
+    view["working"] = _revision(revision) if sees_work and revision and revision is not current else None
     return view
+
+
+def _revision(revision) -> dict | None:
+    if revision is None:
+        return None
+    return {"id": revision.id, "number": revision.number, "status": revision.status, "kind": revision.kind,
+            "data": revision.data, "review_comment": revision.review_comment}
 
 
 @router.get("/people/{person_id}/timeline")

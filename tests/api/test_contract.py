@@ -129,7 +129,8 @@ async def test_hire_then_tasks_timeline_and_completion(api, org, db):
             break
         await asyncio.sleep(0.1)
     record = (await person.get(f"/api/people/{person_id}")).json()
-    assert record["status"] == "active" and record["cv"]["status"] == "ready"
+    assert record["status"] == "active" and record["cv"] is None  # nothing approved yet
+    assert record["working"]["status"] == "ready"
 
 
 async def test_bad_hires_get_vietnamese_reasons_and_nothing_is_saved(api, org, db):

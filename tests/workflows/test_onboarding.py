@@ -141,7 +141,8 @@ async def test_returned_cv_restarts_the_persons_deadline(ts_env, ts_worker, db, 
     await save_cv(db, "an.nguyenvan", person.id, {"hometown": "Thôn 2, xã Tịnh Khê, tỉnh Quảng Ngãi"})
     await complete_as(db, ts_env.client, "an.nguyenvan", second.id, "submit")
     await complete_as(db, ts_env.client, "hr.syt", (await open_task(db, wid, "review_entry")).id, "accept")
-    assert await ts_env.client.get_workflow_handle(wid).result() == "accepted"
+    handle = ts_env.client.get_workflow_handle(wid)
+    await until(lambda: _stage_is(handle, "approval"))
     async with db.session() as session:
         assert (await session.get(Person, person.id)).status == "active"
         statuses = (await session.execute(select(ProfileRevision.status).where(
@@ -170,6 +171,10 @@ async def test_stale_duplicate_and_foreign_completions_are_refused(ts_env, ts_wo
     with pytest.raises(WorkflowUpdateFailedError) as refused:
         await handle.execute_update("complete_task", CompleteTaskInput(account.id, "done", hr, {}))
     assert "không còn mở" in str(refused.value.cause)
+
+
+async def _stage_is(handle, stage: str) -> bool:
+    return await handle.query("stage") == stage
 
 
 async def activate(db, username: str, code: str) -> None:

@@ -1,0 +1,53 @@
+from temporalio import activity
+
+from activities.base import ActivityGroup, now
+from services import approvals, deadlines
+from services.tasks import local_date
+from workflows.contracts import ApprovalInput, ApprovalItemsInput, ApprovalOpened, Enqueued, EnqueueInput
+from workflows.monthly_approval import workflow_id
+
+
+class ApprovalActivities(ActivityGroup):
+    @activity.defn(name="approvals.enqueue")
+    async def enqueue(self, inp: EnqueueInput) -> Enqueued:
+        """Signal-with-start the approval of the revision's unit and month."""
+        async with self.db.session() as session:
+            calendar = await deadlines.working_calendar(session)
+            target = await approvals.target(session, inp.revision_id, local_date(now()), calendar)
+            await self._attach_workflow(session, inp)
+        wid = workflow_id(target.unit_id, target.month)
+        await self.client.start_workflow(
+            "MonthlyApproval", target, id=wid, task_queue=activity.info().task_queue,
+            start_signal="add_revision", start_signal_args=[inp.revision_id])
+        return Enqueued(wid, target.month)
+
+    async def _attach_workflow(self, session, inp: EnqueueInput) -> None:
+        from models import ProfileRevision
+        revision = await session.get(ProfileRevision, inp.revision_id)
+        revision.workflow_id = inp.workflow_id
+
+    @activity.defn(name="approvals.open")
+    async def open(self, inp: ApprovalInput) -> ApprovalOpened:
+        async with self.db.session() as session:
+            calendar = await deadlines.working_calendar(session)
+            return await approvals.open_approval(session, inp, activity.info().workflow_id, calendar)
+
+    @activity.defn(name="approvals.add_items")
+    async def add_items(self, inp: ApprovalItemsInput) -> None:
+        async with self.db.session() as session:
+            await approvals.add_items(session, inp.approval_id, inp.revision_ids)
+
+    @activity.defn(name="approvals.forward")
+    async def forward(self, inp: ApprovalItemsInput) -> None:
+        """Revisions that reached a closed month go to the next month's approval."""
+        from models import ProfileRevision
+        for revision_id in inp.revision_ids:
+            async with self.db.session() as session:
+                revision = await session.get(ProfileRevision, revision_id)
+                owner = revision.workflow_id
+            await self.enqueue(EnqueueInput(revision_id, owner))
+
+    @activity.defn(name="approvals.close")
+    async def close(self, approval_id: int) -> None:
+        async with self.db.session() as session:
+            await approvals.close(session, approval_id)

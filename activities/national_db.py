@@ -1,0 +1,60 @@
+"""Send one approved revision's outbox row to the national CBCCVC database.
+
+The caller (the monthly-approval workflow) runs one "national_db.send" per approved revision with a
+RetryPolicy: a down or slow national side raises a retryable error and Temporal sends again with
+backoff; every attempt carries the row's idempotency key, so the record is stored once.
+"""
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.base import ActivityGroup, now
+from core.config import Settings
+from core.db import Database
+from services import national_sync
+from services.national_sync import NationalClient, NationalSyncError
+from workflows.contracts import SendInput, SendResult  # defined there; re-exported here
+
+__all__ = ["NationalDbActivities", "SendInput", "SendResult"]
+
+
+class NationalDbActivities(ActivityGroup):
+    def __init__(self, db: Database, settings: Settings, client=None, *, timeout: float = 10.0,
+                 national: NationalClient | None = None):
+        super().__init__(db, settings, client)
+        self.timeout = timeout  # seconds per HTTP call: keep start_to_close_timeout above it
+        self._national = national
+
+    def national_client(self) -> NationalClient:
+        if self._national is not None:
+            return self._national
+        if not self.settings.national_db_url:
+            raise ApplicationError("HOSO_NATIONAL_DB_URL is not set: nowhere to send approved records",
+                                   type="national_db.not_configured")  # retryable: configure, then it resumes
+        return NationalClient(self.settings.national_db_url, timeout=self.timeout)
+
+    @activity.defn(name="national_db.send")
+    async def send(self, inp: SendInput) -> SendResult:
+        async with self.db.session() as session:
+            row = await national_sync.get(session, inp.outbox_id)
+        if row is None:
+            raise ApplicationError(f"sync_outbox row {inp.outbox_id} does not exist",
+                                   type="national_db.unknown_row", non_retryable=True)
+        if row.status == "sent":
+            return SendResult(row.id, row.remote_id, already_sent=True)
+
+        national = self.national_client()
+        try:
+            remote_id = await national.send(row.idempotency_key, row.payload)
+        except NationalSyncError as err:
+            async with self.db.session() as session:
+                await national_sync.mark_failed(session, row.id, str(err), now())
+            raise ApplicationError(str(err), {"outbox_id": row.id, "status": err.status},
+                                   type="national_db.rejected" if not err.retryable else "national_db.unavailable",
+                                   non_retryable=not err.retryable) from err
+
+        async with self.db.session() as session:
+            marked = await national_sync.mark_sent(session, row.id, remote_id, now())
+            if not marked:  # another attempt marked it meanwhile: report the id it recorded
+                current = await national_sync.get(session, row.id)
+                return SendResult(row.id, current.remote_id if current else remote_id, already_sent=True)
+        return SendResult(row.id, remote_id, already_sent=False)

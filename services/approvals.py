@@ -1,0 +1,239 @@
+"""The monthly approval: which unit and month a revision belongs to, the batch, the signature."""
+import hashlib
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.config import Settings
+from models import Approval, ApprovalItem, Person, ProfileRevision, Task, Unit, User
+from rules.calendar import WorkingCalendar
+from rules.deadlines import compute_deadline, due_datetime
+from rules.profiles import Profile, get_profile
+from services import audit, delegations, documents, national_sync, org, revisions
+from services.errors import Invalid, NotFound
+from services.scope import Viewer
+from services.tasks import local_date
+from workflows.contracts import VN_TZ, ApprovalInput, ApprovalOpened, CompleteTaskInput
+
+MONTH_END = time(23, 59, 59)
+
+
+def month_of(day: date) -> str:
+    return f"{day:%Y-%m}"
+
+
+def next_month(month: str) -> str:
+    year, mon = int(month[:4]), int(month[5:])
+    return f"{year + mon // 12}-{mon % 12 + 1:02d}"
+
+
+def first_day(month: str) -> date:
+    return date(int(month[:4]), int(month[5:]), 1)
+
+
+def last_day(month: str) -> date:
+    return first_day(next_month(month)) - timedelta(days=1)
+
+
+def month_for(profile: Profile, today: date, calendar: WorkingCalendar) -> str:
+    """A revision reviewed after the month's cutoff rolls into the next month's approval."""
+    month = month_of(today)
+    if profile.has_rule("monthly_approval"):
+        cutoff = compute_deadline(profile, "monthly_approval", today, calendar)
+        if cutoff and today > cutoff.due:
+            return next_month(month)
+    return month
+
+
+async def approval_unit(session: AsyncSession, profile: Profile, unit_id: int) -> int:
+    """Own unit (Hải Phòng Đ5: each head approves their own staff) or the department the unit
+    belongs to (Kon Tum Đ8.1: the department head approves its own and subordinate units)."""
+    if profile.approval_scope != "department":
+        return unit_id
+    chain = await org.ancestors(session, unit_id)  # the unit first, the province root last
+    return chain[-2] if len(chain) >= 2 else chain[0]
+
+
+async def target(session: AsyncSession, revision_id: int, today: date, calendar: WorkingCalendar) -> ApprovalInput:
+    revision = await session.get(ProfileRevision, revision_id)
+    person = await session.get(Person, revision.person_id)
+    profile = get_profile(person.profile, on=today)
+    unit_id = await approval_unit(session, profile, person.unit_id)
+    return ApprovalInput(unit_id=unit_id, month=month_for(profile, today, calendar), profile=profile.name,
+                         profile_version=profile.version)
+
+
+async def open_approval(session: AsyncSession, inp: ApprovalInput, workflow_id: str,
+                        calendar: WorkingCalendar) -> ApprovalOpened:
+    profile = get_profile(inp.profile, inp.profile_version)
+    deadline = (compute_deadline(profile, "monthly_approval", first_day(inp.month), calendar)
+                if profile.has_rule("monthly_approval") else None)
+    approval = (await session.execute(select(Approval).where(
+        Approval.level == "unit", Approval.unit_id == inp.unit_id, Approval.month == inp.month))).scalars().first()
+    if approval is None:
+        approval = Approval(level="unit", unit_id=inp.unit_id, month=inp.month, workflow_id=workflow_id,
+                            profile=profile.name, profile_version=profile.version,
+                            opens_on=deadline.opens if deadline else None, due_on=deadline.due if deadline else None,
+                            due_at=due_datetime(deadline.due) if deadline else None,
+                            legal_basis=deadline.legal_basis if deadline else None)
+        session.add(approval)
+        await session.flush()
+    opens_at = datetime.combine(deadline.opens, time(0), tzinfo=VN_TZ).isoformat() if deadline and deadline.opens else None
+    ends_at = approval.due_at or datetime.combine(last_day(inp.month), MONTH_END, tzinfo=VN_TZ)
+    return ApprovalOpened(approval.id, opens_at, ends_at.isoformat())
+
+
+async def add_items(session: AsyncSession, approval_id: int, revision_ids: list[int]) -> None:
+    for revision_id in revision_ids:
+        await session.execute(insert(ApprovalItem).values(approval_id=approval_id, revision_id=revision_id,
+                                                          decision="pending")
+                              .on_conflict_do_update(index_elements=["revision_id"],
+                                                     set_={"approval_id": approval_id, "decision": "pending"}))
+    approval = await session.get(Approval, approval_id)
+    if approval.status == "waiting":
+        approval.status = "open"
+
+
+async def pending_items(session: AsyncSession, approval_id: int) -> list[ApprovalItem]:
+    query = select(ApprovalItem).where(ApprovalItem.approval_id == approval_id, ApprovalItem.decision == "pending")
+    return list((await session.execute(query.order_by(ApprovalItem.id))).scalars())
+
+
+async def approval_of_task(session: AsyncSession, task: Task) -> Approval:
+    approval = (await session.execute(select(Approval).where(Approval.workflow_id == task.workflow_id))).scalars().first()
+    if approval is None:
+        raise NotFound("Không tìm thấy đợt phê duyệt.", "approval_not_found")
+    return approval
+
+
+async def sign(session: AsyncSession, settings: Settings, task: Task, inp: CompleteTaskInput,
+               now: datetime) -> dict[str, Any]:
+    """The head (or a valid delegate) approves some revisions and returns others, by signing the batch."""
+    approval = await approval_of_task(session, task)
+    today = local_date(now)
+    capacity = await delegations.signing_capacity(session, approval.unit_id, inp.actor_user_id, today)
+    items = await pending_items(session, approval.id)
+    decisions, reasons = inp.data.get("decisions") or {}, inp.data.get("reasons") or {}
+    chosen = {item.revision_id: decisions.get(str(item.revision_id), decisions.get(item.revision_id)) for item in items}
+    if any(choice not in ("approve", "return") for choice in chosen.values()):
+        raise Invalid("Chọn phê duyệt hoặc trả lại cho từng hồ sơ trong đợt.", "missing_decision")
+    for revision_id, choice in chosen.items():
+        if choice == "return" and not str(reasons.get(str(revision_id)) or reasons.get(revision_id) or "").strip():
+            raise Invalid("Ghi lý do cho mỗi hồ sơ bị trả lại.", "missing_reason")
+    signer = await session.get(User, inp.actor_user_id)
+    unit = await session.get(Unit, approval.unit_id)
+    entries, results, outbox_ids = [], [], []
+    for item in items:
+        revision = await session.get(ProfileRevision, item.revision_id)
+        person = await session.get(Person, revision.person_id)
+        reason = str(reasons.get(str(item.revision_id)) or reasons.get(item.revision_id) or "").strip() or None
+        entries.append(await _batch_entry(session, person, revision, chosen[item.revision_id], reason))
+        approved = chosen[item.revision_id] == "approve"
+        item.decision, item.reason = ("approved" if approved else "returned"), reason
+        if approved:
+            revision.status, revision.approved_at = "approved", now
+            if person.current_revision_id is None or revision.number > await _number(session, person.current_revision_id):
+                person.current_revision_id = revision.id
+            outbox_ids.append((await national_sync.enqueue(session, revision, person)).id)
+        else:
+            revision.status, revision.review_comment = "returned_by_head", reason
+        results.append({"revision_id": revision.id, "decision": "approved" if approved else "returned",
+                        "reason": reason, "workflow_id": revision.workflow_id})
+    pdf = _signed_batch(settings, unit, approval.month, signer, capacity, entries)
+    approval.signed_pdf, approval.signed_pdf_sha256 = pdf, hashlib.sha256(pdf).hexdigest()
+    approval.signed_at, approval.signed_by_id, approval.signed_as = now, signer.id, capacity
+    approval.late = bool(approval.due_at and now > approval.due_at) or approval.late
+    approval.status = "signed"
+    await audit.record(session, actor=signer.username, action="approval.signed", subject=f"approval:{approval.id}",
+                       capacity=capacity, approved=[r["revision_id"] for r in results if r["decision"] == "approved"],
+                       returned=[r["revision_id"] for r in results if r["decision"] == "returned"],
+                       sha256=approval.signed_pdf_sha256, late=approval.late)
+    return {"decisions": results, "outbox_ids": outbox_ids, "decided_on": today.isoformat(),
+            "late": approval.late, "approval_id": approval.id}
+
+
+async def _number(session: AsyncSession, revision_id: int) -> int:
+    return (await session.get(ProfileRevision, revision_id)).number
+
+
+async def _batch_entry(session, person: Person, revision: ProfileRevision, choice: str, reason: str | None) -> dict:
+    changes = await revisions.diff_of(session, person, revision)
+    files = await documents.of_revision(session, revision.id)
+    return {
+        "person": person.full_name, "revision": revision.number,
+        "decision": "Phê duyệt" if choice == "approve" else f"Trả lại: {reason}",
+        "changes": [(c.label, _text(c.old), _text(c.new)) for c in changes],
+        "attachments": [(f.filename, f.sha256) for f in files],
+    }
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list):
+        return "; ".join(f"{p.get('from', '')}–{p.get('to', '')}: {p.get('description', '')}" for p in value)
+    return "" if value is None else str(value)
+
+
+def _signed_batch(settings: Settings, unit: Unit, month: str, signer: User, capacity: str, entries: list[dict]) -> bytes:
+    from services.pdf import render_approval_batch
+    from services.signers import user_signer
+    from services.signing import sign_pdf
+
+    pdf = render_approval_batch(unit_name=unit.name, month=month, approver_name=signer.full_name,
+                                approver_title=capacity, items=entries)
+    key = user_signer(settings, signer.username, signer.full_name, title=capacity, unit=unit.name)
+    return sign_pdf(pdf, key, field_name="PheDuyet", reason=f"Phê duyệt dữ liệu CBCCVC tháng {month[5:]}/{month[:4]}",
+                    location=unit.name)
+
+
+async def mark_late(session: AsyncSession, workflow_id: str) -> None:
+    approval = (await session.execute(select(Approval).where(Approval.workflow_id == workflow_id))).scalars().first()
+    if approval is not None and approval.status != "signed":
+        approval.status, approval.late = "late", True
+
+
+async def close(session: AsyncSession, approval_id: int) -> None:
+    approval = await session.get(Approval, approval_id)
+    if approval.status in ("waiting",):
+        approval.status = "closed"
+
+
+# ---- reading ---------------------------------------------------------------------------------
+
+async def find(session: AsyncSession, viewer: Viewer, unit_id: int, month: str) -> Approval | None:
+    if not viewer.sees_unit(unit_id):
+        raise NotFound("Đơn vị nằm ngoài phạm vi của bạn.", "unit_out_of_scope")
+    return (await session.execute(select(Approval).where(
+        Approval.level == "unit", Approval.unit_id == unit_id, Approval.month == month))).scalars().first()
+
+
+async def items_view(session: AsyncSession, approval_id: int) -> list[dict]:
+    rows = (await session.execute(
+        select(ApprovalItem, ProfileRevision, Person).join(ProfileRevision, ProfileRevision.id == ApprovalItem.revision_id)
+        .join(Person, Person.id == ProfileRevision.person_id).where(ApprovalItem.approval_id == approval_id)
+        .order_by(ApprovalItem.id))).all()
+    return [{"revision_id": rev.id, "person_id": person.id, "full_name": person.full_name, "number": rev.number,
+             "kind": rev.kind, "decision": item.decision, "reason": item.reason, "status": rev.status}
+            for item, rev, person in rows]
+
+
+async def month_overview(session: AsyncSession, viewer: Viewer, month: str) -> list[dict]:
+    """Every unit in scope and its approval for the month: on time, late, pending, none."""
+    units = await org.units_in(session, None if viewer.unit_scope is None else set(viewer.unit_scope))
+    approvals = {a.unit_id: a for a in (await session.execute(select(Approval).where(
+        Approval.level == "unit", Approval.month == month))).scalars()}
+    overview = []
+    for unit in units:
+        approval = approvals.get(unit.id)
+        overview.append({"unit": unit, "approval": approval, "state": _state(approval)})
+    return overview
+
+
+def _state(approval: Approval | None) -> str:
+    if approval is None:
+        return "none"
+    if approval.status == "signed":
+        return "late" if approval.late else "on_time"
+    return "late" if approval.late else ("pending" if approval.status == "open" else approval.status)

@@ -1,0 +1,87 @@
+"""Written delegations (ủy quyền) to sign a unit's monthly approval; expired or revoked ones confer nothing."""
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Delegation, RoleGrant, Task, TaskCandidate, User
+from services import audit
+from services.errors import Forbidden, Invalid, NotFound
+from services.scope import Viewer
+
+
+async def is_head(session: AsyncSession, unit_id: int, user_id: int) -> bool:
+    row = (await session.execute(select(RoleGrant.id).where(
+        RoleGrant.user_id == user_id, RoleGrant.role == "unit_head", RoleGrant.unit_id == unit_id))).first()
+    return row is not None
+
+
+async def valid_delegation(session: AsyncSession, unit_id: int, user_id: int, on: date) -> Delegation | None:
+    return (await session.execute(select(Delegation).where(
+        Delegation.unit_id == unit_id, Delegation.delegate_id == user_id, Delegation.revoked_at.is_(None),
+        Delegation.valid_from <= on, Delegation.valid_to >= on).order_by(Delegation.valid_to.desc()))).scalars().first()
+
+
+async def signing_capacity(session: AsyncSession, unit_id: int, user_id: int, on: date) -> str:
+    """In what capacity the user may sign the unit's approval on that day, or Forbidden."""
+    if await is_head(session, unit_id, user_id):
+        return "Thủ trưởng đơn vị"
+    delegation = await valid_delegation(session, unit_id, user_id, on)
+    if delegation is None:
+        raise Forbidden("Bạn không phải thủ trưởng và không có văn bản ủy quyền còn hiệu lực cho đơn vị này "
+                        "(ủy quyền đã hết hạn hoặc đã bị thu hồi không còn giá trị).", "not_authorised_to_sign")
+    return (f"Người được ủy quyền theo văn bản số {delegation.document_no} "
+            f"({delegation.valid_from:%d/%m/%Y}–{delegation.valid_to:%d/%m/%Y})")
+
+
+async def create(session: AsyncSession, viewer: Viewer, *, unit_id: int, delegate_username: str, document_no: str,
+                 valid_from: date, valid_to: date) -> Delegation:
+    if not (await is_head(session, unit_id, viewer.user_id) or viewer.has("sonoivu_admin")):
+        raise Forbidden("Chỉ thủ trưởng đơn vị (hoặc Sở Nội vụ) ghi nhận văn bản ủy quyền.", "forbidden")
+    delegate = (await session.execute(select(User).where(User.username == delegate_username))).scalars().first()
+    if delegate is None:
+        raise Invalid("Không tìm thấy người được ủy quyền.", "unknown_user")
+    if not document_no.strip():
+        raise Invalid("Ghi số văn bản ủy quyền.", "missing_document_no")
+    if valid_to < valid_from:
+        raise Invalid("Ngày hết hiệu lực phải sau ngày bắt đầu.", "bad_validity")
+    delegation = Delegation(unit_id=unit_id, delegator_id=viewer.user_id, delegate_id=delegate.id,
+                            document_no=document_no.strip(), valid_from=valid_from, valid_to=valid_to,
+                            created_by=viewer.username)
+    session.add(delegation)
+    await session.flush()
+    await _offer_open_approvals(session, delegation)
+    await audit.record(session, actor=viewer.username, action="delegation.created", subject=f"unit:{unit_id}",
+                       delegate=delegate.username, document_no=delegation.document_no,
+                       valid_from=valid_from.isoformat(), valid_to=valid_to.isoformat())
+    return delegation
+
+
+async def _offer_open_approvals(session: AsyncSession, delegation: Delegation) -> None:
+    """The deputy sees the unit's open signing tasks in their inbox; the signature itself is
+    checked against the delegation on the day of signing."""
+    open_tasks = (await session.execute(select(Task.id).where(
+        Task.unit_id == delegation.unit_id, Task.kind == "sign_approval", Task.status == "open"))).scalars().all()
+    for task_id in open_tasks:
+        await session.execute(insert(TaskCandidate).values(
+            task_id=task_id, user_id=delegation.delegate_id, can_complete=True,
+            reason=f"Ủy quyền theo văn bản số {delegation.document_no}").on_conflict_do_nothing())
+
+
+async def revoke(session: AsyncSession, viewer: Viewer, delegation_id: int) -> Delegation:
+    delegation = await session.get(Delegation, delegation_id)
+    if delegation is None:
+        raise NotFound("Không tìm thấy văn bản ủy quyền.", "delegation_not_found")
+    if not (await is_head(session, delegation.unit_id, viewer.user_id) or viewer.has("sonoivu_admin")):
+        raise Forbidden("Chỉ thủ trưởng đơn vị (hoặc Sở Nội vụ) thu hồi ủy quyền.", "forbidden")
+    if delegation.revoked_at is None:
+        delegation.revoked_at, delegation.revoked_by = datetime.now(UTC), viewer.username
+        await audit.record(session, actor=viewer.username, action="delegation.revoked",
+                           subject=f"delegation:{delegation.id}")
+    return delegation
+
+
+async def of_unit(session: AsyncSession, unit_id: int) -> list[Delegation]:
+    query = select(Delegation).where(Delegation.unit_id == unit_id).order_by(Delegation.created_at.desc())
+    return list((await session.execute(query)).scalars())

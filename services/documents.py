@@ -1,0 +1,67 @@
+"""Scanned documents: PDF, JPEG or PNG, recognised by their bytes, kept with their SHA-256."""
+import hashlib
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Attachment, ProfileRevision
+from services import audit
+from services.errors import Forbidden, Invalid
+from services.scope import Viewer, readable_person
+
+SIGNATURES = {  # magic bytes → content type
+    b"%PDF-": "application/pdf",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+}
+
+
+def detect_type(content: bytes) -> str | None:
+    return next((kind for magic, kind in SIGNATURES.items() if content.startswith(magic)), None)
+
+
+async def attach(session: AsyncSession, viewer: Viewer, revision_id: int, filename: str, content: bytes,
+                 *, max_bytes: int) -> Attachment:
+    """Check the file first; a refused file leaves nothing behind."""
+    revision = await session.get(ProfileRevision, revision_id)
+    if revision is None:
+        raise Invalid("Không tìm thấy bản cập nhật.", "revision_not_found")
+    person = await readable_person(session, viewer, revision.person_id)
+    if viewer.person_id != person.id and not viewer.has("unit_hr"):
+        raise Forbidden("Chỉ cá nhân hoặc cán bộ tổ chức được đính kèm tài liệu.", "forbidden")
+    if revision.status not in ("draft", "returned"):
+        raise Invalid("Chỉ đính kèm tài liệu vào bản cập nhật chưa nộp.", "revision_not_editable")
+    if not content:
+        raise Invalid("Tệp rỗng.", "empty_file")
+    if len(content) > max_bytes:
+        raise Invalid(f"Tệp vượt quá giới hạn {max_bytes // (1024 * 1024)} MB.", "file_too_large")
+    kind = detect_type(content)
+    if kind is None:
+        raise Invalid("Chỉ nhận bản số hóa dạng PDF, JPEG hoặc PNG (kiểm tra theo nội dung tệp, không theo tên).",
+                      "bad_file_type")
+    attachment = Attachment(person_id=person.id, revision_id=revision.id, filename=_safe_name(filename),
+                            content_type=kind, size=len(content), sha256=hashlib.sha256(content).hexdigest(),
+                            content=content, uploaded_by_id=viewer.user_id)
+    session.add(attachment)
+    await session.flush()
+    await audit.record(session, actor=viewer.username, action="attachment.added", subject=f"revision:{revision.id}",
+                       sha256=attachment.sha256, size=attachment.size, content_type=kind)
+    return attachment
+
+
+def _safe_name(filename: str) -> str:
+    name = (filename or "tai-lieu").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return name[:255] or "tai-lieu"
+
+
+async def of_revision(session: AsyncSession, revision_id: int) -> list[Attachment]:
+    query = select(Attachment).where(Attachment.revision_id == revision_id).order_by(Attachment.id)
+    return list((await session.execute(query)).scalars())
+
+
+async def carry_over(session: AsyncSession, from_revision: int, to_revision: int) -> None:
+    """A corrected revision keeps the documents already attached to the one returned."""
+    for old in await of_revision(session, from_revision):
+        session.add(Attachment(person_id=old.person_id, revision_id=to_revision, filename=old.filename,
+                               content_type=old.content_type, size=old.size, sha256=old.sha256,
+                               content=old.content, uploaded_by_id=old.uploaded_by_id))

@@ -1,0 +1,191 @@
+"""Sync of approved records to the national CBCCVC database, through an outbox.
+
+Approved data goes to the national database through the national data-sharing platform only
+after approval by digital signature (Quảng Ngãi Điều 11 khoản 3, Hải Phòng Điều 10 khoản 3). The
+approval writes one ``sync_outbox`` row per approved revision *in the same transaction* (enqueue);
+an activity then sends each row with its idempotency key until the national side acknowledges it.
+A resend after a lost acknowledgement carries the same key, so the national side stores it once.
+"""
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Person, ProfileRevision, SyncOutbox
+from services.errors import Invalid
+
+OUTBOX_STATUSES = {
+    "pending": "Chờ gửi",
+    "sent": "Đã gửi lên CSDL quốc gia",
+    "failed": "Gửi lỗi, đang thử lại",
+}
+RECORDS_PATH = "/api/v1/records"
+MAX_ERROR_CHARS = 2000
+
+
+# ---------------------------------------------------------------- payload and key
+
+
+def build_payload(revision: ProfileRevision, person: Person) -> dict[str, Any]:
+    approved_at = revision.approved_at
+    return {
+        "citizen_id": person.citizen_id,
+        "full_name": person.full_name,
+        "revision": revision.number,
+        "approved_at": approved_at.astimezone(UTC).isoformat() if approved_at else None,
+        "data": revision.data,
+    }
+
+
+def canonical_json(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def idempotency_key(revision_id: int, payload: dict[str, Any]) -> str:
+    digest = hashlib.sha256(canonical_json(payload).encode()).hexdigest()[:16]
+    return f"hoso-rev-{revision_id}-{digest}"
+
+
+# ---------------------------------------------------------------- outbox
+
+
+async def enqueue(session: AsyncSession, revision: ProfileRevision, person: Person) -> SyncOutbox:
+    """The revision's outbox row, created once: call it in the approval's own transaction."""
+    if revision.status != "approved":
+        raise Invalid("Chỉ hồ sơ đã được phê duyệt (ký số) mới được đồng bộ lên CSDL quốc gia.",
+                      "sync_not_approved", revision_id=revision.id, revision_status=revision.status)
+    if revision.person_id != person.id:
+        raise Invalid("Bản hồ sơ không thuộc người này.", "sync_person_mismatch", revision_id=revision.id)
+    payload = build_payload(revision, person)
+    await session.execute(
+        insert(SyncOutbox)
+        .values(revision_id=revision.id, person_id=person.id, idempotency_key=idempotency_key(revision.id, payload),
+                payload=payload, status="pending", attempts=0, created_at=datetime.now(UTC))
+        .on_conflict_do_nothing(index_elements=["revision_id"])
+    )
+    query = select(SyncOutbox).where(SyncOutbox.revision_id == revision.id).execution_options(populate_existing=True)
+    return (await session.execute(query)).scalars().one()
+
+
+async def get(session: AsyncSession, outbox_id: int) -> SyncOutbox | None:
+    query = select(SyncOutbox).where(SyncOutbox.id == outbox_id).execution_options(populate_existing=True)
+    return (await session.execute(query)).scalars().first()
+
+
+async def pending(session: AsyncSession, limit: int = 50) -> list[SyncOutbox]:
+    """Rows still to send (pending or failed), oldest first."""
+    query = (select(SyncOutbox).where(SyncOutbox.status.in_(("pending", "failed")))
+             .order_by(SyncOutbox.created_at, SyncOutbox.id).limit(limit))
+    return list((await session.execute(query)).scalars())
+
+
+async def mark_sent(session: AsyncSession, outbox_id: int, remote_id: str, now: datetime) -> bool:
+    """Record the national side's id; a row already sent keeps its first id. True if this call marked it."""
+    result = await session.execute(
+        update(SyncOutbox).where(SyncOutbox.id == outbox_id, SyncOutbox.status != "sent")
+        .values(status="sent", remote_id=remote_id, sent_at=now, last_error=None,
+                attempts=SyncOutbox.attempts + 1)
+    )
+    return result.rowcount == 1
+
+
+async def mark_failed(session: AsyncSession, outbox_id: int, error: str, now: datetime) -> bool:
+    """Count a failed attempt; never downgrades a row that is already sent."""
+    stamped = f"{now.astimezone(UTC).isoformat()} {error}"[:MAX_ERROR_CHARS]
+    result = await session.execute(
+        update(SyncOutbox).where(SyncOutbox.id == outbox_id, SyncOutbox.status != "sent")
+        .values(status="failed", last_error=stamped, attempts=SyncOutbox.attempts + 1)
+    )
+    return result.rowcount == 1
+
+
+async def summary(session: AsyncSession) -> dict[str, int]:
+    """Counts by status (every status present, zeros included), for Sở Nội vụ."""
+    counts = dict.fromkeys(OUTBOX_STATUSES, 0)
+    query = select(SyncOutbox.status, func.count()).group_by(SyncOutbox.status)
+    for status, count in (await session.execute(query)).all():
+        counts[status] = count
+    return counts
+
+
+async def rows(session: AsyncSession, status: str | None = None, limit: int = 200) -> list[SyncOutbox]:
+    """The newest rows first, optionally of one status."""
+    if status is not None and status not in OUTBOX_STATUSES:
+        raise Invalid("Trạng thái đồng bộ không hợp lệ.", "sync_bad_status", status=status)
+    query = select(SyncOutbox).order_by(SyncOutbox.created_at.desc(), SyncOutbox.id.desc()).limit(limit)
+    if status is not None:
+        query = query.where(SyncOutbox.status == status)
+    return list((await session.execute(query)).scalars())
+
+
+# ---------------------------------------------------------------- client
+
+
+class NationalSyncError(Exception):
+    retryable = True
+
+    def __init__(self, message: str, *, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+
+class RetryableSyncError(NationalSyncError):
+    """The national side is down, slow or overloaded: send again later with the same key."""
+    retryable = True
+
+
+class RejectedSyncError(NationalSyncError):
+    """The national side refused the record (4xx): sending it again will not help."""
+    retryable = False
+
+
+RETRYABLE_4XX = {408, 425, 429}
+
+
+class NationalClient:
+    """This project's JSON protocol: POST {base}/api/v1/records, header Idempotency-Key."""
+
+    def __init__(self, base_url: str, *, timeout: float = 10.0, transport: httpx.AsyncBaseTransport | None = None):
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.transport = transport
+
+    async def send(self, key: str, payload: dict[str, Any]) -> str:
+        """The national id of the record; the same id again for a key already received."""
+        try:
+            async with httpx.AsyncClient(timeout=self.timeout, transport=self.transport) as http:
+                response = await http.post(f"{self.base_url}{RECORDS_PATH}", json=payload,
+                                           headers={"Idempotency-Key": key})
+        except httpx.TimeoutException as err:
+            raise RetryableSyncError(f"timeout after {self.timeout}s: {type(err).__name__}") from err
+        except httpx.TransportError as err:
+            raise RetryableSyncError(f"cannot reach the national database: {type(err).__name__}: {err}") from err
+
+        status = response.status_code
+        if status in (200, 201, 409):
+            remote_id = _remote_id(response)
+            if remote_id is not None:
+                return remote_id
+            if status == 409:
+                raise RejectedSyncError(f"409 without a record id: {response.text[:300]}", status=status)
+            raise RetryableSyncError(f"{status} without a record id: {response.text[:300]}", status=status)
+        if status >= 500 or status in RETRYABLE_4XX:
+            raise RetryableSyncError(f"national database answered {status}: {response.text[:300]}", status=status)
+        raise RejectedSyncError(f"national database refused the record ({status}): {response.text[:500]}",
+                                status=status)
+
+
+def _remote_id(response: httpx.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    remote_id = body.get("id") if isinstance(body, dict) else None
+    if remote_id is None or str(remote_id) == "" or len(str(remote_id)) > 128:
+        return None
+    return str(remote_id)

@@ -1,0 +1,20 @@
+"""A revision's wait for the monthly approval: queue it, then hear the head's decision."""
+from dataclasses import dataclass, field
+
+from temporalio import workflow
+
+from workflows.contracts import ApprovalDecision, Enqueued, EnqueueInput
+from workflows.human_task import activity
+
+
+@dataclass
+class ApprovalGate:
+    decisions: dict[int, ApprovalDecision] = field(default_factory=dict)
+
+    async def submit(self, revision_id: int) -> ApprovalDecision:
+        await activity("approvals.enqueue", EnqueueInput(revision_id, workflow.info().workflow_id), Enqueued)
+        await workflow.wait_condition(lambda: revision_id in self.decisions)
+        return self.decisions[revision_id]
+
+    def decided(self, decision: ApprovalDecision) -> None:
+        self.decisions[decision.revision_id] = decision

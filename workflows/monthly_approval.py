@@ -1,0 +1,111 @@
+"""One unit's monthly approval (`approval/{unit}/{yyyy-mm}`): collects the month's reviewed
+revisions, opens the head's signing task when the profile's window opens, escalates a missed
+cutoff to Sở Nội vụ, tells each revision's workflow the decision and syncs approved data."""
+import asyncio
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.contracts import (
+        ApprovalDecision, ApprovalInput, ApprovalItemsInput, ApprovalOpened, CompleteTaskInput, SendInput,
+        SendResult, TaskResult,
+    )
+    from workflows.human_task import HumanTasks, StepSpec, activity
+
+SYNC_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=10))
+
+
+def workflow_id(unit_id: int, month: str) -> str:
+    return f"approval/{unit_id}/{month}"
+
+
+@workflow.defn(name="MonthlyApproval")
+class MonthlyApprovalWorkflow:
+    def __init__(self) -> None:
+        self.incoming: list[int] = []
+        self.pending: list[int] = []
+        self.tasks: HumanTasks | None = None
+        self.syncs: list[asyncio.Task] = []
+        self.stage = "waiting"
+
+    @workflow.signal(name="add_revision")
+    def add_revision(self, revision_id: int) -> None:
+        if revision_id not in self.incoming and revision_id not in self.pending:
+            self.incoming.append(revision_id)
+
+    @workflow.run
+    async def run(self, inp: ApprovalInput) -> str:
+        opened = await activity("approvals.open", inp, ApprovalOpened)
+        self.tasks = HumanTasks(workflow_id=workflow.info().workflow_id, profile=inp.profile,
+                                profile_version=inp.profile_version)
+        if opened.opens_at:  # revisions reviewed before the window wait for it
+            await self._sleep_until(datetime.fromisoformat(opened.opens_at))
+        ends_at, batch = datetime.fromisoformat(opened.ends_at), 0
+        while True:
+            await self._take_incoming(opened.approval_id)
+            if self.pending:
+                batch += 1
+                await self._sign_batch(inp, opened.approval_id, batch)
+                continue
+            remaining = ends_at - workflow.now()
+            if remaining <= timedelta(0):
+                break
+            try:
+                await workflow.wait_condition(lambda: bool(self.incoming), timeout=remaining)
+            except asyncio.TimeoutError:
+                break
+        if self.incoming:  # arrived after the month closed: they belong to the next month
+            await activity("approvals.forward", ApprovalItemsInput(opened.approval_id, self.incoming))
+        await asyncio.gather(*self.syncs)
+        await activity("approvals.close", opened.approval_id)
+        self.stage = "closed"
+        return "closed"
+
+    async def _take_incoming(self, approval_id: int) -> None:
+        if self.incoming:
+            taken, self.incoming = self.incoming, []
+            await activity("approvals.add_items", ApprovalItemsInput(approval_id, taken))
+            self.pending.extend(taken)
+
+    async def _sign_batch(self, inp: ApprovalInput, approval_id: int, batch: int) -> None:
+        self.stage = "signing"
+        signing = asyncio.ensure_future(self.tasks.run(StepSpec(
+            step_key=f"sign#{batch}", kind="sign_approval", rule="monthly_approval", start=f"{inp.month}-01",
+            default_actor="unit_head", person_id=None, unit_id=inp.unit_id, chain="sonoivu_at_due")))
+        while not signing.done():  # revisions reviewed while the task is open join the batch
+            await workflow.wait_condition(lambda: bool(self.incoming) or signing.done())
+            await self._take_incoming(approval_id)
+        result = signing.result()
+        decided_on = result.result.get("decided_on")
+        for item in result.result.get("decisions", []):
+            decision = ApprovalDecision(item["revision_id"], item["decision"], item.get("reason"), decided_on)
+            handle = workflow.get_external_workflow_handle(item["workflow_id"])
+            await handle.signal("approval_decided", decision)
+            if item["revision_id"] in self.pending:
+                self.pending.remove(item["revision_id"])
+        for outbox_id in result.result.get("outbox_ids", []):
+            self.syncs.append(asyncio.ensure_future(workflow.execute_activity(
+                "national_db.send", SendInput(outbox_id), result_type=SendResult,
+                start_to_close_timeout=timedelta(seconds=60), retry_policy=SYNC_RETRY)))
+        self.stage = "waiting"
+
+    async def _sleep_until(self, moment: datetime) -> None:
+        wait = moment - workflow.now()
+        if wait > timedelta(0):
+            await workflow.sleep(wait)
+
+    @workflow.update(name="complete_task")
+    async def complete_task(self, update: CompleteTaskInput) -> TaskResult:
+        return await self.tasks.complete(update)
+
+    @complete_task.validator
+    def validate_complete_task(self, update: CompleteTaskInput) -> None:
+        if self.tasks is None:
+            raise ValueError("Quy trình chưa sẵn sàng.")
+        self.tasks.validate(update)
+
+    @workflow.query(name="stage")
+    def current_stage(self) -> str:
+        return self.stage

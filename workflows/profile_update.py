@@ -1,0 +1,72 @@
+"""A change to a record: entered (with its document) within the profile's deadline from the date
+of the change → reviewed by HR (personal changes) → the month's approval."""
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.approval_gate import ApprovalGate
+    from workflows.contracts import ApprovalDecision, CompleteTaskInput, TaskResult, UpdateInput
+    from workflows.human_task import HumanTasks, StepSpec
+    from workflows.onboarding import local_date
+
+
+def workflow_id(revision_id: int) -> str:
+    return f"update/{revision_id}"
+
+
+@workflow.defn(name="ProfileUpdate")
+class ProfileUpdateWorkflow:
+    def __init__(self) -> None:
+        self.tasks: HumanTasks | None = None
+        self.gate = ApprovalGate()
+        self.stage = "starting"
+
+    @workflow.run
+    async def run(self, inp: UpdateInput) -> str:
+        self.tasks = HumanTasks(workflow_id=workflow.info().workflow_id, profile=inp.profile,
+                                profile_version=inp.profile_version)
+        by_person = inp.kind == "update_personal"
+        start, attempt = inp.change_date, 1
+        while True:
+            self.stage = "entry"
+            entry = await self.tasks.run(self._step(f"entry#{attempt}", "update_entry", inp.kind, start,
+                                                    "person" if by_person else "unit_hr", inp))
+            revision_id = int(entry.result["revision_id"])
+            if by_person:  # a fact the person states is checked by HR; HR's own entry is not
+                self.stage = "review"
+                review = await self.tasks.run(self._step(f"review#{attempt}", "review_update", None, start,
+                                                         "unit_hr", inp))
+                attempt += 1
+                if review.outcome != "accept":
+                    start = local_date(review.completed_at)
+                    continue
+            else:
+                attempt += 1
+            self.stage = "approval"
+            decision = await self.gate.submit(revision_id)
+            if decision.decision == "approved":
+                self.stage = "done"
+                return "approved"
+            start = decision.decided_on
+
+    @staticmethod
+    def _step(key: str, kind: str, rule: str | None, start: str, actor: str, inp: UpdateInput) -> StepSpec:
+        return StepSpec(step_key=key, kind=kind, rule=rule, start=start, default_actor=actor,
+                        person_id=inp.person_id, unit_id=inp.unit_id)
+
+    @workflow.update(name="complete_task")
+    async def complete_task(self, update: CompleteTaskInput) -> TaskResult:
+        return await self.tasks.complete(update)
+
+    @complete_task.validator
+    def validate_complete_task(self, update: CompleteTaskInput) -> None:
+        if self.tasks is None:
+            raise ValueError("Quy trình chưa sẵn sàng.")
+        self.tasks.validate(update)
+
+    @workflow.signal(name="approval_decided")
+    def approval_decided(self, decision: ApprovalDecision) -> None:
+        self.gate.decided(decision)
+
+    @workflow.query(name="stage")
+    def current_stage(self) -> str:
+        return self.stage
