@@ -74,8 +74,9 @@ def run() -> int:
     url, address = _resolve()
     upgrade(url)
     temporal = None if settings.temporal_address else start_temporal_dev_server(settings)
-    env = {**os.environ, "DATABASE_URL": url, "TEMPORAL_ADDRESS": address}
-    os.environ.update(DATABASE_URL=url, TEMPORAL_ADDRESS=address)
+    receiver, national_url = _national_receiver(settings)
+    env = {**os.environ, "DATABASE_URL": url, "TEMPORAL_ADDRESS": address, "HOSO_NATIONAL_DB_URL": national_url}
+    os.environ.update(DATABASE_URL=url, TEMPORAL_ADDRESS=address, HOSO_NATIONAL_DB_URL=national_url)
     get_settings.cache_clear()
     worker_log = open(settings.data_dir / "worker.log", "ab")
     worker = subprocess.Popen([sys.executable, str(ROOT / "worker.py")], env=env, stdout=worker_log,
@@ -88,24 +89,39 @@ def run() -> int:
         uvicorn.run("api.main:create_app", factory=True, host=settings.host, port=settings.port,
                     log_level="warning")
     finally:
-        worker.terminate()
-        if temporal is not None:
-            temporal.terminate()
+        for child in (worker, receiver, temporal):
+            if child is not None:
+                child.terminate()
     return 0
+
+
+def _national_receiver(settings) -> tuple[subprocess.Popen | None, str]:
+    """Without HOSO_NATIONAL_DB_URL, a local stand-in plays the national database (development only)."""
+    if settings.national_db_url:
+        return None, settings.national_db_url
+    port = settings.port + 700
+    log_file = open(settings.data_dir / "national.log", "ab")
+    proc = subprocess.Popen([sys.executable, "-m", "national_receiver", "--port", str(port),
+                             "--store", str(settings.data_dir / "national.sqlite")],
+                            cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT)
+    return proc, f"http://127.0.0.1:{port}"
 
 
 def _banner(settings) -> None:
     from services.demo import demo_logins
-    from services.demo_people import HIRES
+    from services.demo_people import EXISTING, HIRES
 
     print(f"\nHồ sơ đang chạy: http://{settings.host}:{settings.port}/")
     print(f"Temporal Web UI: http://127.0.0.1:{settings.temporal_ui_port}/ (khi dùng máy chủ Temporal nhúng)")
+    print(f"CSDL quốc gia (bản mô phỏng cho phát triển): {os.environ.get('HOSO_NATIONAL_DB_URL')}")
     print(f"Hồ sơ quy định: {settings.profile}. Mật khẩu mọi tài khoản mẫu: {settings.demo_password}\n")
     for login, who in demo_logins():
         print(f"  {login:<16} {who}")
     for hire in HIRES:
         if hire.stage != "account":
             print(f"  {hire.login:<16} {hire.name} (cá nhân, {hire.unit})")
+    for staff in EXISTING:
+        print(f"  {staff.login:<16} {staff.name} (cá nhân, {staff.unit}; hồ sơ đã phê duyệt, có bản xuất ký số)")
     print(flush=True)
 
 

@@ -1,7 +1,7 @@
 """Demo onboardings in different states, driven through the real workflows (needs a worker)."""
 import asyncio
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +33,14 @@ HIRES = [
     DemoHire("Võ Thị Giang", "nu", date(1997, 2, 14), "X-BS", 12, "returned", "giang.vothi"),
     DemoHire("Y Thị Hờ Rê", "nu", date(1999, 9, 9), "P-KT", 25, "self_entry", "hore.ythi"),
     DemoHire("Đinh Văn Khoa", "nam", date(1992, 4, 21), "STC", 13, "account", "khoa.dinhvan"),
+]
+
+
+# Staff whose records came over approved from the previous system: their exports can be signed,
+# and their changes go through updates and the month's approval.
+EXISTING = [
+    DemoHire("Nguyễn Thị Lan", "nu", date(1985, 7, 12), "SYT", 3650, "imported", "lan.nguyenthi"),
+    DemoHire("Trần Văn Minh", "nam", date(1980, 2, 3), "SGD", 5000, "imported", "minh.tranvan"),
 ]
 
 
@@ -76,6 +84,64 @@ async def seed_people(db: Database, client: Client, task_queue: str, profile: st
             return
     for serial, hire in enumerate(HIRES, start=1):
         await _seed_one(db, client, task_queue, profile, password, today, hire, serial)
+    for serial, staff in enumerate(EXISTING, start=len(HIRES) + 1):
+        await _import_existing(db, profile, password, today, staff, serial)
+    await _demo_updates(db, client, task_queue, today)
+
+
+async def _import_existing(db, profile_name, password, today, staff: DemoHire, serial: int) -> None:
+    from models import ProfileRevision
+    from rules.profiles import get_profile
+    from services.auth import hash_secret
+
+    cid = citizen_id(staff, serial)
+    hired_on = today - timedelta(days=staff.days_ago)
+    profile = get_profile(profile_name, on=today)
+    async with db.session() as session:
+        unit_id = await _unit_id(session, staff.unit)
+        person = Person(full_name=staff.name, search_name=people.search_key(staff.name), sex=staff.sex,
+                        date_of_birth=staff.born, citizen_id=cid, unit_id=unit_id, kind="cong_chuc",
+                        hired_on=hired_on, status="active", profile=profile.name, profile_version=profile.version)
+        session.add(person)
+        await session.flush()
+        data = {**demo_cv(staff, cid), "work_history": [
+            {"from": f"{hired_on:%m/%Y}", "to": "nay", "description": "Chuyên viên"}]}
+        revision = ProfileRevision(person_id=person.id, number=1, status="approved", kind="import", data=data,
+                                   approved_at=datetime.now(UTC), change_reason="Chuyển từ hệ thống cũ")
+        session.add(revision)
+        await session.flush()
+        person.current_revision_id = revision.id
+        session.add(User(username=staff.login, full_name=staff.name, unit_id=unit_id, person_id=person.id,
+                         password_hash=hash_secret(password)))
+
+
+async def _demo_updates(db, client, task_queue, today) -> None:
+    """Lan reports a new residence with a scanned confirmation; Minh's HR records a salary step."""
+    from services import documents, updates
+    from services.pdf import render_cv
+
+    async with db.session() as session:
+        lan = await load_viewer(session, await _user_id(session, "lan.nguyenthi"))
+        revision = await updates.start(client, task_queue, session, lan, lan.person_id, kind="update_personal",
+                                       change_date=today - timedelta(days=3), reason="Thay đổi nơi ở",
+                                       data={"residence": "Số 12 Lê Lợi, phường Cẩm Thành, tỉnh Quảng Ngãi"},
+                                       decision_no=None, today=today)
+    scan = render_cv(person_name="Xác nhận cư trú", unit_name="Công an phường Cẩm Thành",
+                     managing_body="Bộ Công an", cv_data={}, revision_number=1, generated_at=datetime.now(UTC))
+    async with db.session() as session:
+        await documents.attach(session, lan, revision.id, "xac-nhan-cu-tru.pdf", scan, max_bytes=10 * 1024 * 1024)
+    await _act(db, client, "lan.nguyenthi", await wait_task(db, revision.workflow_id, "update_entry"), "submit")
+    async with db.session() as session:
+        hr = await load_viewer(session, await _user_id(session, "hr.sgd"))
+        minh = (await session.execute(select(User.person_id).where(User.username == "minh.tranvan"))).scalar_one()
+        revision = await updates.start(client, task_queue, session, hr, minh, kind="update_state_decision",
+                                       change_date=today - timedelta(days=6), reason="Nâng bậc lương thường xuyên",
+                                       data={"salary_step": 2, "salary_coefficient": "2.67",
+                                             "salary_from": (today - timedelta(days=6)).isoformat()},
+                                       decision_no="125/QĐ-SGDĐT", today=today)
+    async with db.session() as session:
+        await documents.attach(session, hr, revision.id, "quyet-dinh-nang-luong.pdf", scan, max_bytes=10 * 1024 * 1024)
+    await _act(db, client, "hr.sgd", await wait_task(db, revision.workflow_id, "update_entry"), "submit")
 
 
 async def _seed_one(db, client, task_queue, profile, password, today, hire: DemoHire, serial: int) -> None:
