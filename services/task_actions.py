@@ -3,20 +3,27 @@
 The workflow's Update validator is the last word (stale, duplicate, unauthorised); the checks
 here only give the early, clear answer for the common cases.
 """
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
+from models import Task
 from services import auth, cv, people
 from services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from services.scope import Viewer
 from services.tasks import DYNAMIC_ACTORS, OUTCOMES, can_complete, local_date, readable_task
 from workflows.contracts import CompleteTaskInput, TaskResult
+
+
+OPENING_RETRIES = 20
+OPENING_PAUSE = 0.1  # seconds
 
 
 @dataclass
@@ -39,14 +46,26 @@ async def complete(client: Client, session: AsyncSession, viewer: Viewer, task_i
     workflow_id = task.workflow_id
     await session.rollback()  # end the read transaction: the activity writes in its own
     update = CompleteTaskInput(task_id=task_id, outcome=outcome, actor_user_id=viewer.user_id, data=payload)
-    try:
-        result = await client.get_workflow_handle(workflow_id).execute_update(
-            "complete_task", update, result_type=TaskResult)
-    except WorkflowUpdateFailedError as err:
-        raise _refusal(err) from err
-    except RPCError as err:
-        raise Conflict("Quy trình của nhiệm vụ này đã kết thúc hoặc không phản hồi.", "workflow_unavailable") from err
-    return Completion(task_id, result, code)
+    handle = client.get_workflow_handle(workflow_id)
+    for attempt in range(OPENING_RETRIES + 1):
+        try:
+            result = await handle.execute_update("complete_task", update, result_type=TaskResult)
+            return Completion(task_id, result, code)
+        except WorkflowUpdateFailedError as err:
+            refusal = _refusal(err)
+            # The task row is committed a moment before the workflow records the task as open.
+            if refusal.code != "task_not_open" or attempt == OPENING_RETRIES or not await _still_open(session, task_id):
+                raise refusal from err
+        except RPCError as err:
+            raise Conflict("Quy trình của nhiệm vụ này đã kết thúc hoặc không phản hồi.", "workflow_unavailable") from err
+        await asyncio.sleep(OPENING_PAUSE)
+    raise AssertionError("unreachable")
+
+
+async def _still_open(session: AsyncSession, task_id: int) -> bool:
+    status = (await session.execute(select(Task.status).where(Task.id == task_id))).scalar_one_or_none()
+    await session.rollback()
+    return status == "open"
 
 
 async def _prepare(session: AsyncSession, task, outcome: str, data: dict) -> tuple[dict, str | None]:
