@@ -3,8 +3,11 @@ from temporalio import activity
 from activities.base import ActivityGroup, now
 from services import approvals, deadlines
 from services.tasks import local_date
-from workflows.contracts import ApprovalInput, ApprovalItemsInput, ApprovalOpened, Enqueued, EnqueueInput
+from workflows.contracts import (
+    ApprovalInput, ApprovalItemsInput, ApprovalOpened, Enqueued, EnqueueInput, ProvinceApprovalInput, UnitSignedInput,
+)
 from workflows.monthly_approval import workflow_id
+from workflows.province_approval import workflow_id as province_workflow_id
 
 
 class ApprovalActivities(ActivityGroup):
@@ -46,6 +49,34 @@ class ApprovalActivities(ActivityGroup):
                 revision = await session.get(ProfileRevision, revision_id)
                 owner = revision.workflow_id
             await self.enqueue(EnqueueInput(revision_id, owner))
+
+    @activity.defn(name="approvals.report_to_province")
+    async def report_to_province(self, inp: UnitSignedInput) -> bool:
+        """Signal-with-start the month's province-level approval where the profile has one."""
+        async with self.db.session() as session:
+            province = await approvals.province_input(session, inp.approval_id)
+        if province is None:
+            return False
+        await self.client.start_workflow(
+            "ProvinceApproval", province, id=province_workflow_id(province.month),
+            task_queue=activity.info().task_queue, start_signal="unit_signed", start_signal_args=[inp.approval_id])
+        return True
+
+    @activity.defn(name="approvals.open_province")
+    async def open_province(self, inp: ProvinceApprovalInput) -> ApprovalOpened:
+        async with self.db.session() as session:
+            calendar = await deadlines.working_calendar(session)
+            return await approvals.open_province(session, inp, activity.info().workflow_id, calendar)
+
+    @activity.defn(name="approvals.add_units")
+    async def add_units(self, inp: ApprovalItemsInput) -> None:
+        async with self.db.session() as session:
+            await approvals.add_units(session, inp.approval_id, inp.revision_ids)
+
+    @activity.defn(name="approvals.province_unit")
+    async def province_unit(self, approval_id: int) -> int:
+        async with self.db.session() as session:
+            return (await approvals.province_root(session)).id
 
     @activity.defn(name="approvals.close")
     async def close(self, approval_id: int) -> None:

@@ -14,8 +14,9 @@ def workflow_classes() -> list:
     from workflows.monthly_approval import MonthlyApprovalWorkflow
     from workflows.onboarding import OnboardingWorkflow
     from workflows.profile_update import ProfileUpdateWorkflow
+    from workflows.province_approval import ProvinceApprovalWorkflow
 
-    return [OnboardingWorkflow, ProfileUpdateWorkflow, MonthlyApprovalWorkflow]
+    return [OnboardingWorkflow, ProfileUpdateWorkflow, MonthlyApprovalWorkflow, ProvinceApprovalWorkflow]
 
 
 def build_worker(client: Client, db: Database, settings: Settings, *, task_queue: str | None = None) -> Worker:

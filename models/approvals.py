@@ -57,6 +57,7 @@ class Approval(SQLModel, table=True):
     signed_as: str | None = Field(default=None, max_length=255)  # "Thủ trưởng" or the delegation
     signed_pdf: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     signed_pdf_sha256: str | None = Field(default=None, max_length=64)
+    parent_id: int | None = Field(default=None, foreign_key="approvals.id", index=True)  # the province level
     created_at: datetime = timestamp(nullable=False, default_now=True)
 
 

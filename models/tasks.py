@@ -14,6 +14,7 @@ TASK_KINDS = {
     "update_entry": "Cập nhật thông tin hồ sơ",
     "review_update": "Kiểm tra thông tin cập nhật",
     "sign_approval": "Ký số phê duyệt dữ liệu tháng",
+    "sign_province": "Ký số phê duyệt cấp tỉnh tháng",
 }
 ESCALATION_LEVELS = {0: "Trong hạn", 1: "Đã báo thủ trưởng đơn vị", 2: "Đã báo Sở Nội vụ"}
 

@@ -188,6 +188,65 @@ def _signed_batch(settings: Settings, unit: Unit, month: str, signer: User, capa
                     location=unit.name)
 
 
+# ---- province level (Quảng Ngãi Đ6.2) -------------------------------------------------------
+
+async def province_root(session: AsyncSession) -> Unit:
+    return (await session.execute(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id))).scalars().first()
+
+
+async def open_province(session: AsyncSession, inp, workflow_id: str, calendar: WorkingCalendar) -> ApprovalOpened:
+    profile = get_profile(inp.profile, inp.profile_version)
+    deadline = compute_deadline(profile, "province_approval", first_day(inp.month), calendar)
+    root = await province_root(session)
+    approval = (await session.execute(select(Approval).where(
+        Approval.level == "province", Approval.month == inp.month))).scalars().first()
+    if approval is None:
+        approval = Approval(level="province", unit_id=root.id, month=inp.month, workflow_id=workflow_id,
+                            profile=profile.name, profile_version=profile.version, status="open",
+                            opens_on=deadline.opens, due_on=deadline.due, due_at=due_datetime(deadline.due),
+                            legal_basis=deadline.legal_basis)
+        session.add(approval)
+        await session.flush()
+    opens_at = datetime.combine(deadline.opens, time(0), tzinfo=VN_TZ).isoformat() if deadline.opens else None
+    return ApprovalOpened(approval.id, opens_at, approval.due_at.isoformat())
+
+
+async def add_units(session: AsyncSession, province_approval_id: int, unit_approval_ids: list[int]) -> None:
+    for approval_id in unit_approval_ids:
+        (await session.get(Approval, approval_id)).parent_id = province_approval_id
+
+
+async def province_input(session: AsyncSession, unit_approval_id: int):
+    """The province-level approval a signed unit batch reports to, or None if the profile has none."""
+    from workflows.contracts import ProvinceApprovalInput
+    approval = await session.get(Approval, unit_approval_id)
+    profile = get_profile(approval.profile, approval.profile_version)
+    if not profile.has_rule("province_approval"):
+        return None
+    return ProvinceApprovalInput(month=approval.month, profile=profile.name, profile_version=profile.version)
+
+
+async def sign_province(session: AsyncSession, settings: Settings, task: Task, inp: CompleteTaskInput,
+                        now: datetime) -> dict[str, Any]:
+    approval = await approval_of_task(session, task)
+    signer = await session.get(User, inp.actor_user_id)
+    units = (await session.execute(select(Approval, Unit).join(Unit, Unit.id == Approval.unit_id).where(
+        Approval.parent_id == approval.id, Approval.status == "signed").order_by(Unit.code))).all()
+    entries = [{"person": unit.name, "revision": len(await items_view(session, unit_approval.id)),
+                "decision": "Phê duyệt", "changes": [],
+                "attachments": [(f"phe-duyet-{unit.code}-{unit_approval.month}.pdf", unit_approval.signed_pdf_sha256)]}
+               for unit_approval, unit in units]
+    root = await session.get(Unit, approval.unit_id)
+    pdf = _signed_batch(settings, root, approval.month, signer, "Giám đốc Sở Nội vụ", entries)
+    approval.signed_pdf, approval.signed_pdf_sha256 = pdf, hashlib.sha256(pdf).hexdigest()
+    approval.signed_at, approval.signed_by_id, approval.signed_as = now, signer.id, "Giám đốc Sở Nội vụ"
+    approval.late = bool(approval.due_at and now > approval.due_at) or approval.late
+    approval.status = "signed"
+    await audit.record(session, actor=signer.username, action="approval.province_signed",
+                       subject=f"approval:{approval.id}", units=[u.code for _, u in units], late=approval.late)
+    return {"units": [u.code for _, u in units], "late": approval.late, "approval_id": approval.id}
+
+
 async def mark_late(session: AsyncSession, workflow_id: str) -> None:
     approval = (await session.execute(select(Approval).where(Approval.workflow_id == workflow_id))).scalars().first()
     if approval is not None and approval.status != "signed":

@@ -22,6 +22,7 @@ OUTCOMES = {
     "update_entry": {"submit": "Nộp thông tin cập nhật"},
     "review_update": {"accept": "Chấp nhận, chờ phê duyệt tháng", "return": "Trả lại để bổ sung"},
     "sign_approval": {"sign": "Ký số phê duyệt"},
+    "sign_province": {"sign": "Ký số phê duyệt cấp tỉnh"},
 }
 # Tasks whose actors can change while open (delegations): the completing activity decides.
 DYNAMIC_ACTORS = {"sign_approval"}
@@ -246,8 +247,14 @@ async def _sign_approval(session, settings, task: Task, inp: CompleteTaskInput, 
     return await approvals.sign(session, settings, task, inp, now)
 
 
+async def _sign_province(session, settings, task: Task, inp: CompleteTaskInput, now) -> dict[str, Any]:
+    from services import approvals
+    return await approvals.sign_province(session, settings, task, inp, now)
+
+
 EFFECTS = {"create_account": _create_account, "self_entry": _submit_entry, "review_entry": _review_entry,
-           "update_entry": _submit_update, "review_update": _review_update, "sign_approval": _sign_approval}
+           "update_entry": _submit_update, "review_update": _review_update, "sign_approval": _sign_approval,
+           "sign_province": _sign_province}
 
 
 # ---- milestones ------------------------------------------------------------------------------

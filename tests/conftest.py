@@ -129,11 +129,28 @@ def smtp():
     controller.stop()
 
 
+@pytest.fixture(scope="session")
+async def national():
+    """The national database's stand-in (national_receiver), so approved data is really sent."""
+    from tests.sync.support import InProcessReceiver
+
+    server = InProcessReceiver()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture(scope="session")
+def signing_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("signing")
+
+
 @pytest.fixture
-def settings(database_url: str, smtp) -> Settings:
+def settings(database_url: str, smtp, national, signing_dir) -> Settings:
     smtp.messages.clear()
     return Settings(database_url=database_url, smtp_host="127.0.0.1", smtp_port=smtp.port, profile="quang-ngai",
-                    secret_key="test-secret", demo_password=PASSWORD)
+                    secret_key="test-secret", demo_password=PASSWORD, national_db_url=national.url,
+                    signing_dir=signing_dir)
 
 
 @pytest.fixture

@@ -160,3 +160,16 @@ class SendResult:
     outbox_id: int
     remote_id: str | None
     already_sent: bool
+
+
+@dataclass
+class ProvinceApprovalInput:
+    month: str
+    profile: str
+    profile_version: str
+
+
+@dataclass
+class UnitSignedInput:
+    """A unit's signed batch, reported to the province-level approval of its month."""
+    approval_id: int

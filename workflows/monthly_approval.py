@@ -10,7 +10,7 @@ from temporalio.common import RetryPolicy
 with workflow.unsafe.imports_passed_through():
     from workflows.contracts import (
         ApprovalDecision, ApprovalInput, ApprovalItemsInput, ApprovalOpened, CompleteTaskInput, SendInput,
-        SendResult, TaskResult,
+        SendResult, TaskResult, UnitSignedInput,
     )
     from workflows.human_task import HumanTasks, StepSpec, activity
 
@@ -85,6 +85,7 @@ class MonthlyApprovalWorkflow:
             await handle.signal("approval_decided", decision)
             if item["revision_id"] in self.pending:
                 self.pending.remove(item["revision_id"])
+        await activity("approvals.report_to_province", UnitSignedInput(result.result["approval_id"]), bool)
         for outbox_id in result.result.get("outbox_ids", []):
             self.syncs.append(asyncio.ensure_future(workflow.execute_activity(
                 "national_db.send", SendInput(outbox_id), result_type=SendResult,

@@ -212,3 +212,38 @@ async def _items(db, month: str, count: int) -> bool:
         rows = (await session.execute(select(ApprovalItem).join(Approval, Approval.id == ApprovalItem.approval_id)
                                       .where(Approval.month == month))).scalars().all()
         return len(rows) >= count
+
+
+async def test_province_level_signed_by_the_director_in_the_last_five_days(ts_env, ts_worker, db, org, task_queue):
+    """Quảng Ngãi Đ6.2: after the units, the Director of Sở Nội vụ signs within the last 5 days."""
+    first = month_start_after(await ts_env.get_current_time())
+    await travel_to(ts_env, first + timedelta(days=1))
+    day = (await ts_env.get_current_time()).astimezone(VN_TZ).date()
+    unit, month, end = org.units["SYT"], f"{first:%Y-%m}", last_day(first)
+    person_id, _ = await onboard_to_ready(db, ts_env.client, task_queue, unit_id=unit, hr="hr.syt",
+                                          citizen_id="051095001234", name="Nguyễn Văn An", login="an.nguyenvan",
+                                          hired_on=day)
+    task = await sign_task(db, unit, month)
+    await complete_as(db, ts_env.client, "head.syt", task.id, "sign",
+                      {"decisions": {str(await _revision_of(db, person_id)): "approve"}})
+    province = await until(lambda: approval_row(db, level="province", month=month))
+    assert province.opens_on == end - timedelta(days=4) and province.due_on == end
+    assert "Điều 6 khoản 2" in province.legal_basis
+    await travel_to(ts_env, end - timedelta(days=5), 12)
+    assert await _open_province_tasks(db, month) == []
+    await travel_to(ts_env, end - timedelta(days=4), 1)
+    director_task = await open_task(db, f"province-approval/{month}", "sign_province")
+    assert director_task.due_on == end
+    await complete_as(db, ts_env.client, "giamdoc.snv", director_task.id, "sign")
+    province = await approval_row(db, level="province", month=month)
+    unit_approval = await approval_row(db, level="unit", unit_id=unit, month=month)
+    assert province.status == "signed" and unit_approval.parent_id == province.id
+    from services.signing import validate_pdf
+    assert all(r.intact and r.valid for r in validate_pdf(province.signed_pdf))
+
+
+async def _open_province_tasks(db, month: str) -> list:
+    from models import Task
+    async with db.session() as session:
+        return list((await session.execute(select(Task).where(
+            Task.workflow_id == f"province-approval/{month}", Task.status == "open"))).scalars())
