@@ -20,6 +20,19 @@ def detect_type(content: bytes) -> str | None:
     return next((kind for magic, kind in SIGNATURES.items() if content.startswith(magic)), None)
 
 
+def check_file(content: bytes, *, max_bytes: int) -> str:
+    """The content type of an acceptable scan, or a Vietnamese refusal; writes nothing."""
+    if not content:
+        raise Invalid("Tệp rỗng.", "empty_file")
+    if len(content) > max_bytes:
+        raise Invalid(f"Tệp vượt quá giới hạn {max_bytes // (1024 * 1024)} MB.", "file_too_large")
+    kind = detect_type(content)
+    if kind is None:
+        raise Invalid("Chỉ nhận bản số hóa dạng PDF, JPEG hoặc PNG (kiểm tra theo nội dung tệp, không theo tên).",
+                      "bad_file_type")
+    return kind
+
+
 async def attach(session: AsyncSession, viewer: Viewer, revision_id: int, filename: str, content: bytes,
                  *, max_bytes: int) -> Attachment:
     """Check the file first; a refused file leaves nothing behind."""
@@ -31,14 +44,7 @@ async def attach(session: AsyncSession, viewer: Viewer, revision_id: int, filena
         raise Forbidden("Chỉ cá nhân hoặc cán bộ tổ chức được đính kèm tài liệu.", "forbidden")
     if revision.status not in ("draft", "returned"):
         raise Invalid("Chỉ đính kèm tài liệu vào bản cập nhật chưa nộp.", "revision_not_editable")
-    if not content:
-        raise Invalid("Tệp rỗng.", "empty_file")
-    if len(content) > max_bytes:
-        raise Invalid(f"Tệp vượt quá giới hạn {max_bytes // (1024 * 1024)} MB.", "file_too_large")
-    kind = detect_type(content)
-    if kind is None:
-        raise Invalid("Chỉ nhận bản số hóa dạng PDF, JPEG hoặc PNG (kiểm tra theo nội dung tệp, không theo tên).",
-                      "bad_file_type")
+    kind = check_file(content, max_bytes=max_bytes)
     attachment = Attachment(person_id=person.id, revision_id=revision.id, filename=_safe_name(filename),
                             content_type=kind, size=len(content), sha256=hashlib.sha256(content).hexdigest(),
                             content=content, uploaded_by_id=viewer.user_id)

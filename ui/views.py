@@ -83,3 +83,58 @@ def cv_rows(data: dict) -> list[dict]:
         rows.append({"name": name, "label": label, "value": "" if value is None else str(value),
                      "required": required})
     return rows
+
+
+# ---- records: updates, revisions, approvals ---------------------------------------------------
+
+# The CV fields an update form offers (TT 06/2023 items that change over a career).
+UPDATE_FIELDS = ("residence", "phone", "other_names", "general_education", "qualification", "political_theory",
+                 "position", "grade_code", "grade_name", "salary_step", "salary_coefficient", "salary_from")
+REVISION_KINDS = {"onboarding": "Lập hồ sơ lần đầu", "update_personal": "Cá nhân cập nhật thông tin",
+                  "update_state_decision": "Cập nhật theo quyết định"}
+APPROVAL_STATES = {"on_time": "Đúng hạn", "late": "Trễ hạn", "pending": "Đang chờ ký", "none": "Chưa có hồ sơ",
+                   "waiting": "Chưa đến kỳ phê duyệt", "closed": "Đã đóng, không có hồ sơ"}
+APPROVAL_VIEW_ROLES = ("sonoivu_admin", "sonoivu_director", "auditor", "unit_head", "unit_hr")
+DELEGATION_ROLES = ("unit_head", "sonoivu_admin")
+SYNC_ROLES = ("sonoivu_admin", "auditor")
+
+
+def cv_value(name: str, value) -> str:
+    """One CV value as shown to people (dates dd/mm/yyyy, sex and grade by name, history as lines)."""
+    from services import catalogs, cv
+    from ui.web import vn_date
+
+    if value in (None, "", []):
+        return ""
+    if isinstance(value, list):
+        return "; ".join(f"{p.get('from', '')}–{p.get('to', '')}: {p.get('description', '')}"
+                         for p in value if isinstance(p, dict))
+    if name == "sex":
+        return cv.SEX.get(value, str(value))
+    if name in CV_DATE_FIELDS:
+        return vn_date(value)
+    if name == "grade_code" and value in catalogs.GRADES:
+        return f"{value} — {catalogs.GRADES[value][0]}"
+    return str(value)
+
+
+def file_size(size: int | None) -> str:
+    if size is None:
+        return ""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB".replace(".", ",")
+    return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
+
+
+def may_see_approvals(viewer: Viewer) -> bool:
+    return any(viewer.has(role) for role in APPROVAL_VIEW_ROLES)
+
+
+def may_delegate(viewer: Viewer) -> bool:
+    return any(viewer.has(role) for role in DELEGATION_ROLES)
+
+
+def may_see_sync(viewer: Viewer) -> bool:
+    return any(viewer.has(role) for role in SYNC_ROLES)

@@ -15,7 +15,7 @@ from models.accounts import ROLES
 from services import notify
 from services.errors import DomainError, Forbidden
 from services.scope import Viewer
-from ui.views import cv_rows
+from ui.views import cv_rows, cv_value, file_size, may_delegate, may_see_approvals, may_see_sync
 
 HERE = Path(__file__).resolve().parent
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -85,6 +85,11 @@ templates.env.filters["vn_datetime"] = vn_datetime
 templates.env.filters["iso_date"] = iso_date
 templates.env.globals["ROLES"] = ROLES
 templates.env.globals["cv_rows"] = cv_rows
+templates.env.globals["cv_value"] = cv_value
+templates.env.filters["filesize"] = file_size
+templates.env.globals["may_see_approvals"] = may_see_approvals
+templates.env.globals["may_delegate"] = may_delegate
+templates.env.globals["may_see_sync"] = may_see_sync
 
 
 def static_files() -> StaticFiles:

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from temporalio import workflow
 
 from workflows.contracts import ApprovalDecision, Enqueued, EnqueueInput
-from workflows.human_task import activity
+from workflows.human_task import HumanTaskWorkflow, activity
 
 
 @dataclass
@@ -18,3 +18,13 @@ class ApprovalGate:
 
     def decided(self, decision: ApprovalDecision) -> None:
         self.decisions[decision.revision_id] = decision
+
+
+class AwaitsApproval(HumanTaskWorkflow):
+    """A workflow whose revision waits for the month's approval; subclasses set self.gate."""
+
+    gate: ApprovalGate
+
+    @workflow.signal(name="approval_decided")
+    def approval_decided(self, decision: ApprovalDecision) -> None:
+        self.gate.decided(decision)

@@ -113,3 +113,31 @@ class HumanTasks:
             self.completing.discard(update.task_id)
         self.results[update.task_id] = result
         return result
+
+
+def person_step(key: str, kind: str, rule: str | None, start: str, actor: str, inp) -> StepSpec:
+    """A step about one person (inp carries person_id and unit_id)."""
+    return StepSpec(step_key=key, kind=kind, rule=rule, start=start, default_actor=actor,
+                    person_id=inp.person_id, unit_id=inp.unit_id)
+
+
+class HumanTaskWorkflow:
+    """Base of the workflows that have human tasks: the completing Update and its validator,
+    and the `stage` query the pages and tests read."""
+
+    tasks: HumanTasks | None = None
+    stage: str = "starting"
+
+    @workflow.update(name="complete_task")
+    async def complete_task(self, update: CompleteTaskInput) -> TaskResult:
+        return await self.tasks.complete(update)
+
+    @complete_task.validator
+    def validate_complete_task(self, update: CompleteTaskInput) -> None:
+        if self.tasks is None:
+            raise ValueError("Quy trình chưa sẵn sàng.")
+        self.tasks.validate(update)
+
+    @workflow.query(name="stage")
+    def current_stage(self) -> str:
+        return self.stage

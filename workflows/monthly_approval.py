@@ -9,10 +9,10 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from workflows.contracts import (
-        ApprovalDecision, ApprovalInput, ApprovalItemsInput, ApprovalOpened, CompleteTaskInput, SendInput,
-        SendResult, TaskResult, UnitSignedInput,
+        ApprovalDecision, ApprovalInput, ApprovalItemsInput, ApprovalOpened, SendInput, SendResult,
+        UnitSignedInput,
     )
-    from workflows.human_task import HumanTasks, StepSpec, activity
+    from workflows.human_task import HumanTasks, HumanTaskWorkflow, StepSpec, activity
 
 SYNC_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=10))
 
@@ -22,7 +22,7 @@ def workflow_id(unit_id: int, month: str) -> str:
 
 
 @workflow.defn(name="MonthlyApproval")
-class MonthlyApprovalWorkflow:
+class MonthlyApprovalWorkflow(HumanTaskWorkflow):
     def __init__(self) -> None:
         self.incoming: list[int] = []
         self.pending: list[int] = []
@@ -96,17 +96,3 @@ class MonthlyApprovalWorkflow:
         wait = moment - workflow.now()
         if wait > timedelta(0):
             await workflow.sleep(wait)
-
-    @workflow.update(name="complete_task")
-    async def complete_task(self, update: CompleteTaskInput) -> TaskResult:
-        return await self.tasks.complete(update)
-
-    @complete_task.validator
-    def validate_complete_task(self, update: CompleteTaskInput) -> None:
-        if self.tasks is None:
-            raise ValueError("Quy trình chưa sẵn sàng.")
-        self.tasks.validate(update)
-
-    @workflow.query(name="stage")
-    def current_stage(self) -> str:
-        return self.stage

@@ -3,9 +3,9 @@ of the change → reviewed by HR (personal changes) → the month's approval."""
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.approval_gate import ApprovalGate
-    from workflows.contracts import ApprovalDecision, CompleteTaskInput, TaskResult, UpdateInput
-    from workflows.human_task import HumanTasks, StepSpec
+    from workflows.approval_gate import ApprovalGate, AwaitsApproval
+    from workflows.contracts import UpdateInput
+    from workflows.human_task import HumanTasks, person_step
     from workflows.onboarding import local_date
 
 
@@ -14,7 +14,7 @@ def workflow_id(revision_id: int) -> str:
 
 
 @workflow.defn(name="ProfileUpdate")
-class ProfileUpdateWorkflow:
+class ProfileUpdateWorkflow(AwaitsApproval):
     def __init__(self) -> None:
         self.tasks: HumanTasks | None = None
         self.gate = ApprovalGate()
@@ -28,12 +28,12 @@ class ProfileUpdateWorkflow:
         start, attempt = inp.change_date, 1
         while True:
             self.stage = "entry"
-            entry = await self.tasks.run(self._step(f"entry#{attempt}", "update_entry", inp.kind, start,
+            entry = await self.tasks.run(person_step(f"entry#{attempt}", "update_entry", inp.kind, start,
                                                     "person" if by_person else "unit_hr", inp))
             revision_id = int(entry.result["revision_id"])
             if by_person:  # a fact the person states is checked by HR; HR's own entry is not
                 self.stage = "review"
-                review = await self.tasks.run(self._step(f"review#{attempt}", "review_update", None, start,
+                review = await self.tasks.run(person_step(f"review#{attempt}", "review_update", None, start,
                                                          "unit_hr", inp))
                 attempt += 1
                 if review.outcome != "accept":
@@ -47,26 +47,3 @@ class ProfileUpdateWorkflow:
                 self.stage = "done"
                 return "approved"
             start = decision.decided_on
-
-    @staticmethod
-    def _step(key: str, kind: str, rule: str | None, start: str, actor: str, inp: UpdateInput) -> StepSpec:
-        return StepSpec(step_key=key, kind=kind, rule=rule, start=start, default_actor=actor,
-                        person_id=inp.person_id, unit_id=inp.unit_id)
-
-    @workflow.update(name="complete_task")
-    async def complete_task(self, update: CompleteTaskInput) -> TaskResult:
-        return await self.tasks.complete(update)
-
-    @complete_task.validator
-    def validate_complete_task(self, update: CompleteTaskInput) -> None:
-        if self.tasks is None:
-            raise ValueError("Quy trình chưa sẵn sàng.")
-        self.tasks.validate(update)
-
-    @workflow.signal(name="approval_decided")
-    def approval_decided(self, decision: ApprovalDecision) -> None:
-        self.gate.decided(decision)
-
-    @workflow.query(name="stage")
-    def current_stage(self) -> str:
-        return self.stage

@@ -7,10 +7,8 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.contracts import (
-        ApprovalItemsInput, ApprovalOpened, CompleteTaskInput, ProvinceApprovalInput, TaskResult,
-    )
-    from workflows.human_task import HumanTasks, StepSpec, activity
+    from workflows.contracts import ApprovalItemsInput, ApprovalOpened, ProvinceApprovalInput
+    from workflows.human_task import HumanTasks, HumanTaskWorkflow, StepSpec, activity
 
 
 def workflow_id(month: str) -> str:
@@ -18,7 +16,7 @@ def workflow_id(month: str) -> str:
 
 
 @workflow.defn(name="ProvinceApproval")
-class ProvinceApprovalWorkflow:
+class ProvinceApprovalWorkflow(HumanTaskWorkflow):
     def __init__(self) -> None:
         self.incoming: list[int] = []
         self.tasks: HumanTasks | None = None
@@ -55,13 +53,3 @@ class ProvinceApprovalWorkflow:
             if self.incoming and not signing.done():
                 taken, self.incoming = self.incoming, []
                 await activity("approvals.add_units", ApprovalItemsInput(approval_id, taken))
-
-    @workflow.update(name="complete_task")
-    async def complete_task(self, update: CompleteTaskInput) -> TaskResult:
-        return await self.tasks.complete(update)
-
-    @complete_task.validator
-    def validate_complete_task(self, update: CompleteTaskInput) -> None:
-        if self.tasks is None:
-            raise ValueError("Quy trình chưa sẵn sàng.")
-        self.tasks.validate(update)

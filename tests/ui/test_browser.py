@@ -3,89 +3,19 @@
 The app runs under uvicorn in this test's event loop, on the real Temporal dev server with a
 worker, so every page calls the same services and workflows as production.
 """
-import asyncio
-import os
 import re
-import socket
 
-import pytest
-import uvicorn
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Page, expect
 from sqlalchemy import select
 
-from api.main import create_app
 from models import Person, Task
-from tests.conftest import PASSWORD
 from tests.helpers import CITIZEN_ID, CV_VALID
+from tests.ui.browser import login, logout, reload_until
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 SCREENSHOT = "/tmp/hoso-inbox.png"
 NAME = "Nguyễn Văn An"
 BAD_CITIZEN_ID = "000095001234"  # 12 digits, but «000» is no province's code
 DMY = re.compile(r"\b\d{2}/\d{2}/\d{4}\b")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-async def base_url(dev_env, dev_worker, db, settings, task_queue, org):
-    app = create_app(settings, db=db, temporal=dev_env.client, task_queue=task_queue)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    serving = asyncio.create_task(server.serve())
-    for _ in range(200):
-        if server.started or serving.done():
-            break
-        await asyncio.sleep(0.05)
-    if not server.started:
-        serving.result() if serving.done() else None
-        pytest.fail("uvicorn did not start", pytrace=False)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await asyncio.wait_for(serving, timeout=10)
-
-
-@pytest.fixture
-async def page():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} not found: apt-get install chromium (the browser tests need Debian's chromium)",
-                    pytrace=False)
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = await browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh",
-                                            viewport={"width": 1360, "height": 900})
-        context.set_default_timeout(15_000)
-        yield await context.new_page()
-        await browser.close()
-
-
-async def login(page: Page, base: str, username: str, password: str = PASSWORD) -> None:
-    await page.goto(f"{base}/login")
-    await page.fill("input[name=username]", username)
-    await page.fill("input[name=password]", password)
-    await page.click("button:has-text('Đăng nhập')")
-    await expect(page).to_have_url(f"{base}/")
-
-
-async def logout(page: Page, base: str) -> None:
-    await page.click("button:has-text('Đăng xuất')")
-    await expect(page).to_have_url(f"{base}/login")
-
-
-async def reload_until(page: Page, url: str, selector: str, *, tries: int = 40, pause: float = 0.5):
-    """Open url until selector shows: workflows move on in the background."""
-    for _ in range(tries):
-        await page.goto(url)
-        if await page.locator(selector).count():
-            return page.locator(selector)
-        await asyncio.sleep(pause)
-    pytest.fail(f"{selector} never appeared on {url}:\n{await page.locator('main').inner_text()}", pytrace=False)
 
 
 async def fill_cv(page: Page, data: dict) -> None:

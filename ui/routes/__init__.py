@@ -1,10 +1,10 @@
 """The pages, one router per domain."""
 from fastapi import APIRouter
 
-from ui.routes import auth, hires, inbox, people, tasks
+from ui.routes import approvals, auth, hires, inbox, people, records, tasks
 
 router = APIRouter(include_in_schema=False)
-for module in (auth, inbox, tasks, people, hires):
+for module in (auth, inbox, tasks, people, hires, records, approvals):
     router.include_router(module.router)
 
 __all__ = ["router"]

@@ -2,15 +2,16 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 from sqlalchemy import select
 
-from api.deps import CurrentUser, SessionDep, TemporalDep
-from models import Task, TaskCandidate
+from api.deps import CurrentUser, SessionDep, StateDep, TemporalDep
+from models import ProfileRevision, Task, TaskCandidate
 from models.people import PERSON_KINDS, PERSON_STATUSES, REVISION_STATUSES
-from services import catalogs, cv, people, task_actions
+from services import catalogs, cv, exports, people, task_actions
 from services.errors import DomainError, Forbidden
 from services.scope import Viewer, readable_person
-from ui.views import unit_names
+from ui.views import REVISION_KINDS, unit_names
 from ui.web import check_csrf, flash, redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -35,13 +36,28 @@ def step_state(step: people.TimelineStep) -> tuple[str, str]:
 async def person_page(person_id: int, request: Request, viewer: CurrentUser, session: SessionDep):
     person = await readable_person(session, viewer, person_id)
     revision = await people.working_revision(session, person.id)
+    current = await session.get(ProfileRevision, person.current_revision_id) if person.current_revision_id else None
+    pending = revision if current is not None and revision is not None and revision.id != current.id else None
     steps = await people.timeline(session, viewer, person.id)
     return await render(
         request, "people/detail.html", viewer=viewer, person=person,
         unit=(await unit_names(session)).get(person.unit_id, ""), kinds=PERSON_KINDS, statuses=PERSON_STATUSES,
         sexes=cv.SEX, revision=revision, revision_status=REVISION_STATUSES.get(revision.status, "") if revision else "",
+        current=current, pending=pending, revisions=await people.revisions(session, person.id),
+        revision_statuses=REVISION_STATUSES, revision_kinds=REVISION_KINDS,
         steps=[(s, *step_state(s)) for s in steps],
-        may_edit=may_edit_cv(viewer, person.id))
+        may_edit=may_edit_cv(viewer, person.id) and current is None,
+        may_update_self=current is not None and viewer.person_id == person.id,
+        may_update_decision=current is not None and viewer.has("unit_hr"))
+
+
+@router.get("/people/{person_id}/export.pdf")
+async def export_pdf(person_id: int, viewer: CurrentUser, session: SessionDep, state: StateDep):
+    """The approved CV with the head's and the agency's signatures (services.exports, as the JSON twin)."""
+    filename, pdf = await exports.signed_cv(session, state.settings, viewer, person_id)
+    await session.commit()  # the export is audited
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 # ---- the CV form ------------------------------------------------------------------------------

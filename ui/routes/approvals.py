@@ -1,0 +1,166 @@
+"""The month's approvals per unit, the signed batches, delegations to sign, and the national-database outbox."""
+import re
+from datetime import date
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from api.deps import CurrentUser, SessionDep, require
+from models import Approval, Person, ProfileRevision, RoleGrant, Task, User
+from models.approvals import APPROVAL_STATUSES
+from services import approvals, delegations, national_sync, org
+from services.errors import DomainError, Invalid, NotFound
+from services.scope import Viewer
+from ui.views import APPROVAL_STATES, APPROVAL_VIEW_ROLES, DELEGATION_ROLES, SYNC_ROLES
+from ui.web import check_csrf, flash, redirect, render, vn_today
+
+router = APIRouter(include_in_schema=False)
+Csrf = Depends(check_csrf)
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def previous_month(month: str) -> str:
+    year, mon = int(month[:4]), int(month[5:])
+    return f"{year - 1}-12" if mon == 1 else f"{year}-{mon - 1:02d}"
+
+
+# ---- the month's approvals --------------------------------------------------------------------
+
+@router.get("/approvals")
+async def approvals_page(request: Request, viewer: CurrentUser, session: SessionDep, month: str = ""):
+    require(viewer, *APPROVAL_VIEW_ROLES)
+    month = month if MONTH.match(month or "") else approvals.month_of(vn_today())
+    rows = await approvals.month_overview(session, viewer, month)
+    signer_ids = {row["approval"].signed_by_id for row in rows if row["approval"] and row["approval"].signed_by_id}
+    signers = dict((await session.execute(select(User.id, User.full_name).where(
+        User.id.in_(signer_ids or {-1})))).all())
+    workflow_ids = [row["approval"].workflow_id for row in rows if row["approval"]]
+    open_tasks = dict((await session.execute(select(Task.workflow_id, Task.id).where(
+        Task.workflow_id.in_(workflow_ids or ["-"]), Task.kind == "sign_approval").order_by(Task.id))).all())
+    counts = {}
+    for row in rows:
+        if row["approval"]:
+            counts[row["approval"].id] = len(await approvals.items_view(session, row["approval"].id))
+    summary = {state: sum(1 for row in rows if row["state"] == state) for state in APPROVAL_STATES}
+    return await render(request, "approvals/index.html", viewer=viewer, active="approvals", month=month,
+                        month_label=f"{month[5:]}/{month[:4]}", rows=rows, states=APPROVAL_STATES,
+                        statuses=APPROVAL_STATUSES, signers=signers, tasks=open_tasks, counts=counts,
+                        summary=summary, prev_month=previous_month(month),
+                        next_month=approvals.next_month(month))
+
+
+@router.get("/approvals/{approval_id}/signed.pdf")
+async def signed_pdf(approval_id: int, viewer: CurrentUser, session: SessionDep):
+    approval = await session.get(Approval, approval_id)
+    if approval is None or not viewer.sees_unit(approval.unit_id) or not approval.signed_pdf:
+        raise NotFound("Không tìm thấy bản phê duyệt đã ký.", "approval_not_found")
+    return Response(approval.signed_pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="phe-duyet-{approval.month}-{approval.unit_id}.pdf"'})
+
+
+# ---- delegations ------------------------------------------------------------------------------
+
+async def delegation_units(session, viewer: Viewer):
+    """The units whose delegations this viewer records: those they head, or all for Sở Nội vụ."""
+    if viewer.has("sonoivu_admin"):
+        return await org.units_in(session, None)
+    headed = set((await session.execute(select(RoleGrant.unit_id).where(
+        RoleGrant.user_id == viewer.user_id, RoleGrant.role == "unit_head"))).scalars())
+    return [unit for unit in await org.units_in(session, viewer.unit_scope) if unit.id in headed]
+
+
+async def delegations_page(request: Request, session, viewer: Viewer, unit_id: int | None, *, values=None,
+                           status_code: int = 200, error: str | None = None):
+    units = await delegation_units(session, viewer)
+    if not units:
+        raise NotFound("Bạn không phụ trách đơn vị nào để ghi nhận ủy quyền.", "no_unit")
+    unit = next((u for u in units if u.id == unit_id), units[0] if unit_id is None else None)
+    if unit is None:
+        raise NotFound("Đơn vị nằm ngoài phạm vi của bạn.", "unit_out_of_scope")
+    rows = await delegations.of_unit(session, unit.id)
+    users = {u.id: u for u in (await session.execute(select(User).where(
+        User.id.in_({d.delegate_id for d in rows} | {d.delegator_id for d in rows} or {-1})))).scalars()}
+    today = vn_today()
+
+    def state(d) -> tuple[str, str]:
+        if d.revoked_at is not None:
+            return "Đã thu hồi", "revoked"
+        if d.valid_to < today:
+            return "Hết hiệu lực", "expired"
+        if d.valid_from > today:
+            return "Chưa đến ngày hiệu lực", "future"
+        return "Còn hiệu lực", "valid"
+
+    values = values or {"valid_from": today.isoformat()}
+    return await render(request, "approvals/delegations.html", status_code=status_code, viewer=viewer,
+                        active="delegations", units=units, unit=unit,
+                        rows=[(d, users.get(d.delegate_id), users.get(d.delegator_id), *state(d)) for d in rows],
+                        values=values, error=error, today=today.isoformat())
+
+
+def _may_delegate(viewer: Viewer) -> None:
+    require(viewer, *DELEGATION_ROLES)
+
+
+@router.get("/delegations")
+async def list_delegations(request: Request, viewer: CurrentUser, session: SessionDep, unit_id: str = ""):
+    _may_delegate(viewer)
+    return await delegations_page(request, session, viewer, int(unit_id) if unit_id.isdigit() else None)
+
+
+@router.post("/delegations", dependencies=[Csrf])
+async def create_delegation(request: Request, viewer: CurrentUser, session: SessionDep):
+    _may_delegate(viewer)
+    form = await request.form()
+    values = {name: str(form.get(name) or "").strip()
+              for name in ("unit_id", "delegate", "document_no", "valid_from", "valid_to")}
+    unit_id = int(values["unit_id"]) if values["unit_id"].isdigit() else None
+    try:
+        if unit_id is None or not viewer.sees_unit(unit_id):
+            raise Invalid("Đơn vị nằm ngoài phạm vi của bạn.", "unit_out_of_scope")
+        try:
+            valid_from, valid_to = date.fromisoformat(values["valid_from"]), date.fromisoformat(values["valid_to"])
+        except ValueError:
+            raise Invalid("Ngày hiệu lực không hợp lệ (nhập ngày/tháng/năm).", "bad_validity") from None
+        delegation = await delegations.create(session, viewer, unit_id=unit_id,
+                                              delegate_username=values["delegate"].lower(),
+                                              document_no=values["document_no"], valid_from=valid_from,
+                                              valid_to=valid_to)
+        await session.commit()
+    except DomainError as err:
+        await session.rollback()
+        return await delegations_page(request, session, viewer, unit_id, values=values, status_code=err.status,
+                                      error=err.message)
+    flash(request, f"Đã ghi nhận văn bản ủy quyền số {delegation.document_no}.")
+    return redirect(f"/delegations?unit_id={unit_id}")
+
+
+@router.post("/delegations/{delegation_id}/revoke", dependencies=[Csrf])
+async def revoke_delegation(delegation_id: int, request: Request, viewer: CurrentUser, session: SessionDep):
+    _may_delegate(viewer)
+    try:
+        delegation = await delegations.revoke(session, viewer, delegation_id)
+        unit_id = delegation.unit_id
+        await session.commit()
+    except DomainError:
+        await session.rollback()
+        raise
+    flash(request, f"Đã thu hồi văn bản ủy quyền số {delegation.document_no}.")
+    return redirect(f"/delegations?unit_id={unit_id}")
+
+
+# ---- the national-database outbox -------------------------------------------------------------
+
+@router.get("/sync")
+async def sync_page(request: Request, viewer: CurrentUser, session: SessionDep, status: str = ""):
+    require(viewer, *SYNC_ROLES)
+    status = status if status in national_sync.OUTBOX_STATUSES else ""
+    rows = await national_sync.rows(session, status or None)
+    people = dict((await session.execute(select(Person.id, Person.full_name).where(
+        Person.id.in_({r.person_id for r in rows} or {-1})))).all())
+    numbers = dict((await session.execute(select(ProfileRevision.id, ProfileRevision.number).where(
+        ProfileRevision.id.in_({r.revision_id for r in rows} or {-1})))).all())
+    return await render(request, "approvals/sync.html", viewer=viewer, active="sync", status=status,
+                        statuses=national_sync.OUTBOX_STATUSES, summary=await national_sync.summary(session),
+                        rows=rows, people=people, numbers=numbers)
