@@ -1,8 +1,9 @@
+from sqlalchemy.exc import IntegrityError
 from temporalio import activity
 
 from activities.base import ActivityGroup, now, refuse
 from services import notify, tasks
-from services.errors import DomainError
+from services.errors import Conflict, DomainError
 from workflows.contracts import CompleteTaskInput, MilestoneInput, OpenedTask, OpenTaskInput, TaskResult
 
 
@@ -21,6 +22,9 @@ class TaskActivities(ActivityGroup):
                 result = await tasks.complete_task(session, self.settings, inp, now=now())
         except DomainError as err:
             raise refuse(err) from err
+        except IntegrityError as err:  # a concurrent write won: refuse rather than retry forever
+            raise refuse(Conflict("Dữ liệu vừa được thay đổi bởi thao tác khác; vui lòng tải lại trang.",
+                                  "concurrent_change")) from err
         await self._mail(f"task{inp.task_id}/")
         return result
 

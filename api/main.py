@@ -6,8 +6,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from temporalio.client import Client
+from temporalio.service import RPCError
 
 from api.routes import auth, org, records, rules, work
 from api.state import AppState
@@ -90,6 +92,19 @@ def _add_error_handlers(app: FastAPI) -> None:
             return error_page(request, err)
         log.info("request.refused", path=request.url.path, code=err.code)
         return JSONResponse({"detail": err.message, "code": err.code, **err.extra}, status_code=err.status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, err: StarletteHTTPException):
+        messages = {404: "Không tìm thấy địa chỉ này.", 405: "Phương thức không được hỗ trợ."}
+        message = messages.get(err.status_code, "Yêu cầu không hợp lệ.")
+        code = {404: "not_found", 405: "method_not_allowed"}.get(err.status_code, "http_error")
+        return await domain_error(request, DomainError(message, code, status=err.status_code))
+
+    @app.exception_handler(RPCError)
+    async def temporal_unavailable(request: Request, err: RPCError):
+        log.warning("temporal.unavailable", path=request.url.path, error=str(err))
+        return await domain_error(request, DomainError(
+            "Hệ thống quy trình tạm thời không phản hồi; vui lòng thử lại.", "workflow_unavailable", status=503))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, err: RequestValidationError):

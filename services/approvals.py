@@ -62,8 +62,18 @@ async def target(session: AsyncSession, revision_id: int, today: date, calendar:
     person = await session.get(Person, revision.person_id)
     profile = get_profile(person.profile, on=today)
     unit_id = await approval_unit(session, profile, person.unit_id)
-    return ApprovalInput(unit_id=unit_id, month=month_for(profile, today, calendar), profile=profile.name,
-                         profile_version=profile.version)
+    month = month_for(profile, today, calendar)
+    while await _signed(session, "unit", month, unit_id):  # the head signed the month: it is closed
+        month = next_month(month)
+    return ApprovalInput(unit_id=unit_id, month=month, profile=profile.name, profile_version=profile.version)
+
+
+async def _signed(session: AsyncSession, level: str, month: str, unit_id: int | None = None) -> bool:
+    query = select(Approval.id).where(Approval.level == level, Approval.month == month,
+                                      Approval.status == "signed")
+    if unit_id is not None:
+        query = query.where(Approval.unit_id == unit_id)
+    return (await session.execute(query)).first() is not None
 
 
 async def open_approval(session: AsyncSession, inp: ApprovalInput, workflow_id: str,
@@ -90,8 +100,8 @@ async def add_items(session: AsyncSession, approval_id: int, revision_ids: list[
     for revision_id in revision_ids:
         await session.execute(insert(ApprovalItem).values(approval_id=approval_id, revision_id=revision_id,
                                                           decision="pending")
-                              .on_conflict_do_update(index_elements=["revision_id"],
-                                                     set_={"approval_id": approval_id, "decision": "pending"}))
+                              .on_conflict_do_update(index_elements=["revision_id"], set_={"approval_id": approval_id},
+                                                     where=ApprovalItem.decision == "pending"))
     approval = await session.get(Approval, approval_id)
     if approval.status == "waiting":
         approval.status = "open"
@@ -136,7 +146,7 @@ async def sign(session: AsyncSession, settings: Settings, task: Task, inp: Compl
         if approved:
             revision.status, revision.approved_at = "approved", now
             if person.current_revision_id is None or revision.number > await _number(session, person.current_revision_id):
-                person.current_revision_id = revision.id
+                _make_current(person, revision)
             outbox_ids.append((await national_sync.enqueue(session, revision, person)).id)
         else:
             revision.status, revision.review_comment = "returned_by_head", reason
@@ -153,6 +163,19 @@ async def sign(session: AsyncSession, settings: Settings, task: Task, inp: Compl
                        sha256=approval.signed_pdf_sha256, late=approval.late)
     return {"decisions": results, "outbox_ids": outbox_ids, "decided_on": today.isoformat(),
             "late": approval.late, "approval_id": approval.id}
+
+
+def _make_current(person: Person, revision: ProfileRevision) -> None:
+    """The approved revision is what everyone sees, the identity columns included."""
+    from services.people import search_key
+    person.current_revision_id = revision.id
+    data = revision.data
+    person.full_name = data.get("full_name") or person.full_name
+    person.search_name = search_key(person.full_name)
+    person.sex = data.get("sex") or person.sex
+    person.citizen_id = data.get("citizen_id") or person.citizen_id
+    if data.get("date_of_birth"):
+        person.date_of_birth = date.fromisoformat(data["date_of_birth"])
 
 
 async def _number(session: AsyncSession, revision_id: int) -> int:
@@ -223,7 +246,10 @@ async def province_input(session: AsyncSession, unit_approval_id: int):
     profile = get_profile(approval.profile, approval.profile_version)
     if not profile.has_rule("province_approval"):
         return None
-    return ProvinceApprovalInput(month=approval.month, profile=profile.name, profile_version=profile.version)
+    month = approval.month
+    while await _signed(session, "province", month):  # a unit signing late joins the next month's
+        month = next_month(month)
+    return ProvinceApprovalInput(month=month, profile=profile.name, profile_version=profile.version)
 
 
 async def sign_province(session: AsyncSession, settings: Settings, task: Task, inp: CompleteTaskInput,

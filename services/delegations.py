@@ -1,20 +1,20 @@
 """Written delegations (ủy quyền) to sign a unit's monthly approval; expired or revoked ones confer nothing."""
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Delegation, RoleGrant, Task, TaskCandidate, User
+from models import Delegation, Task, TaskCandidate, User
 from services import audit
 from services.errors import Forbidden, Invalid, NotFound
 from services.scope import Viewer
 
 
 async def is_head(session: AsyncSession, unit_id: int, user_id: int) -> bool:
-    row = (await session.execute(select(RoleGrant.id).where(
-        RoleGrant.user_id == user_id, RoleGrant.role == "unit_head", RoleGrant.unit_id == unit_id))).first()
-    return row is not None
+    """The unit's head, or where it has none, the nearest parent's (the same rule that assigns the task)."""
+    from services.tasks import actor_user_ids
+    return user_id in await actor_user_ids(session, "unit_head", unit_id, None)
 
 
 async def valid_delegation(session: AsyncSession, unit_id: int, user_id: int, on: date) -> Delegation | None:
@@ -61,12 +61,22 @@ async def create(session: AsyncSession, viewer: Viewer, *, unit_id: int, delegat
 async def _offer_open_approvals(session: AsyncSession, delegation: Delegation) -> None:
     """The deputy sees the unit's open signing tasks in their inbox; the signature itself is
     checked against the delegation on the day of signing."""
+    if not delegation.valid_from <= date.today() <= delegation.valid_to:
+        return
     open_tasks = (await session.execute(select(Task.id).where(
         Task.unit_id == delegation.unit_id, Task.kind == "sign_approval", Task.status == "open"))).scalars().all()
     for task_id in open_tasks:
         await session.execute(insert(TaskCandidate).values(
             task_id=task_id, user_id=delegation.delegate_id, can_complete=True,
             reason=f"Ủy quyền theo văn bản số {delegation.document_no}").on_conflict_do_nothing())
+
+
+async def _withdraw_open_approvals(session: AsyncSession, delegation: Delegation) -> None:
+    """A revoked delegation no longer shows the unit's batches to the deputy."""
+    open_tasks = select(Task.id).where(Task.unit_id == delegation.unit_id, Task.kind == "sign_approval",
+                                       Task.status == "open")
+    await session.execute(delete(TaskCandidate).where(
+        TaskCandidate.user_id == delegation.delegate_id, TaskCandidate.task_id.in_(open_tasks)))
 
 
 async def revoke(session: AsyncSession, viewer: Viewer, delegation_id: int) -> Delegation:
@@ -77,6 +87,7 @@ async def revoke(session: AsyncSession, viewer: Viewer, delegation_id: int) -> D
         raise Forbidden("Chỉ thủ trưởng đơn vị (hoặc Sở Nội vụ) thu hồi ủy quyền.", "forbidden")
     if delegation.revoked_at is None:
         delegation.revoked_at, delegation.revoked_by = datetime.now(UTC), viewer.username
+        await _withdraw_open_approvals(session, delegation)
         await audit.record(session, actor=viewer.username, action="delegation.revoked",
                            subject=f"delegation:{delegation.id}")
     return delegation

@@ -42,6 +42,8 @@ async def attach(session: AsyncSession, viewer: Viewer, revision_id: int, filena
     person = await readable_person(session, viewer, revision.person_id)
     if viewer.person_id != person.id and not viewer.has("unit_hr"):
         raise Forbidden("Chỉ cá nhân hoặc cán bộ tổ chức được đính kèm tài liệu.", "forbidden")
+    if revision.kind == "update_state_decision" and not viewer.has("unit_hr"):
+        raise Forbidden("Bản cập nhật theo quyết định do cán bộ tổ chức nhập.", "forbidden")
     if revision.status not in ("draft", "returned"):
         raise Invalid("Chỉ đính kèm tài liệu vào bản cập nhật chưa nộp.", "revision_not_editable")
     kind = check_file(content, max_bytes=max_bytes)

@@ -26,3 +26,7 @@ class Conflict(DomainError):
 
 class Invalid(DomainError):
     status = 422
+
+
+class Unavailable(DomainError):
+    status = 503

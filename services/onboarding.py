@@ -5,10 +5,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
 
 from models import Person
 from services import people
-from services.errors import Conflict
+from services.errors import Conflict, Unavailable
 from services.scope import Viewer
 from workflows.contracts import OnboardingInput
 from workflows.onboarding import workflow_id
@@ -27,5 +28,17 @@ async def hire(client: Client, task_queue: str, session: AsyncSession, viewer: V
         )
     except WorkflowAlreadyStartedError as err:
         raise Conflict("Quy trình tiếp nhận của người này đã được khởi động.", "duplicate_hire") from err
-    await session.commit()
+    except RPCError as err:
+        raise Unavailable("Hệ thống quy trình tạm thời không phản hồi; chưa có gì được lưu, vui lòng thử lại.",
+                          "workflow_unavailable") from err
+    await commit_or_cancel(client, session, workflow_id(person.id))
     return person
+
+
+async def commit_or_cancel(client: Client, session: AsyncSession, started_workflow_id: str) -> None:
+    """The workflow was started for rows not yet committed: if the commit fails, end it too."""
+    try:
+        await session.commit()
+    except BaseException:
+        await client.get_workflow_handle(started_workflow_id).terminate("the database refused the registration")
+        raise

@@ -112,6 +112,8 @@ async def save_draft(session: AsyncSession, viewer: Viewer, person_id: int, data
         raise Forbidden("Chỉ cá nhân hoặc cán bộ tổ chức được sửa sơ yếu lý lịch.", "forbidden")
     known = {k: v for k, v in data.items() if k in cv.FIELDS}
     current = await working_revision(session, person.id)
+    if current is not None and current.kind == "update_state_decision" and not viewer.has("unit_hr"):
+        raise Forbidden("Bản cập nhật theo quyết định do cán bộ tổ chức nhập.", "forbidden")
     now = datetime.now(UTC)
     if current is not None and current.status == "draft":
         old = dict(current.data)

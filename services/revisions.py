@@ -35,8 +35,8 @@ async def correct(session: AsyncSession, viewer: Viewer, revision_id: int, data:
     revision = await readable_revision(session, viewer, revision_id)
     if not viewer.has("unit_hr"):
         raise Forbidden("Chỉ cán bộ tổ chức được hiệu chỉnh trước khi phê duyệt.", "forbidden")
-    if revision.status not in ("submitted", "ready"):
-        raise Invalid("Chỉ hiệu chỉnh bản đã nộp và chưa được phê duyệt.", "revision_not_correctable")
+    if revision.status != "submitted":  # once accepted it is in the head's batch: frozen
+        raise Invalid("Chỉ hiệu chỉnh bản đã nộp, trước khi chấp nhận chuyển phê duyệt.", "revision_not_correctable")
     now = datetime.now(UTC)
     merged = {**revision.data, **{k: v for k, v in data.items() if k in cv.FIELDS}}
     clean, errors = cv.validate(merged, local_date(now))

@@ -104,4 +104,6 @@ def _refusal(err: WorkflowUpdateFailedError) -> DomainError:
     message = cause.message
     if "không được giao" in message:
         return Forbidden(message, "not_your_task")
+    if "Kết quả không hợp lệ" in message:
+        return Invalid(message, "bad_outcome")
     return Conflict(message, "task_not_open")

@@ -171,6 +171,9 @@ async def _create_account(session, settings: Settings, task: Task, inp: Complete
     existing = (await session.execute(select(User).where(User.username == username))).scalars().first()
     if existing is not None and existing.person_id != person.id:
         raise Conflict(f"Tên đăng nhập «{username}» đã được dùng.", "username_taken")
+    held = (await session.execute(select(User.username).where(User.person_id == person.id))).scalar()
+    if held is not None and held != username:
+        raise Conflict(f"Người này đã có tài khoản «{held}».", "account_exists")
     if existing is None:
         session.add(User(
             username=username, full_name=person.full_name, email=person.email, unit_id=person.unit_id,

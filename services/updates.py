@@ -10,6 +10,7 @@ from temporalio.common import WorkflowIDReusePolicy
 from models import ProfileRevision
 from rules.profiles import get_profile
 from services import audit, cv, revisions
+from services.onboarding import commit_or_cancel
 from services.errors import Conflict, Forbidden, Invalid
 from services.scope import Viewer, readable_person
 from workflows.contracts import UpdateInput
@@ -56,6 +57,8 @@ async def start(client: Client, task_queue: str, session: AsyncSession, viewer: 
     revision.workflow_id = workflow_id(revision.id)
     revisions.record_changes(session, revision.id, viewer.user_id, current.data, revision.data, datetime.now(UTC))
     profile = get_profile(person.profile, on=change_date)
+    await audit.record(session, actor=viewer.username, action="update.starting", subject=f"person:{person.id}")
+    await session.flush()  # any database refusal comes before the workflow exists
     await client.start_workflow(
         "ProfileUpdate",
         UpdateInput(revision_id=revision.id, person_id=person.id, unit_id=person.unit_id, profile=profile.name,
@@ -63,5 +66,5 @@ async def start(client: Client, task_queue: str, session: AsyncSession, viewer: 
         id=revision.workflow_id, task_queue=task_queue, id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
     await audit.record(session, actor=viewer.username, action="update.started", subject=f"person:{person.id}",
                        revision=revision.number, kind=kind, change_date=change_date.isoformat())
-    await session.commit()
+    await commit_or_cancel(client, session, revision.workflow_id)
     return revision

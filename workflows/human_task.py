@@ -17,6 +17,8 @@ from workflows.contracts import (
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+# Someone is waiting on the page: a completion that keeps failing is reported, not retried forever.
+COMPLETE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=4)
 # escalation chains: who hears of a missed deadline, and when
 CHAINS = {
     "head_then_sonoivu": (("remind_at", "remind"), ("due_at", "escalate_head"),
@@ -62,8 +64,10 @@ class HumanTasks:
             start=spec.start, default_actor=spec.default_actor,
             envelope_rule=self.envelope_rule, envelope_start=self.envelope_start,
         ), Schedule)
+        # the run id keeps a step of a restarted workflow (same business id) apart from the old one
+        step_key = f"{spec.step_key}@{workflow.info().run_id[:8]}"
         opened: OpenedTask = await activity("tasks.open", OpenTaskInput(
-            workflow_id=self.workflow_id, step_key=spec.step_key, kind=spec.kind,
+            workflow_id=self.workflow_id, step_key=step_key, kind=spec.kind,
             person_id=spec.person_id, unit_id=spec.unit_id, profile=self.profile,
             profile_version=self.profile_version, started_on=spec.start, schedule=schedule,
         ), OpenedTask)
@@ -103,11 +107,16 @@ class HumanTasks:
     async def complete(self, update: CompleteTaskInput) -> TaskResult:
         self.completing.add(update.task_id)
         try:
-            result = await activity("tasks.complete", update, TaskResult)
+            result = await workflow.execute_activity(
+                "tasks.complete", update, start_to_close_timeout=ACTIVITY_TIMEOUT, result_type=TaskResult,
+                retry_policy=COMPLETE_RETRY)
         except ActivityError as err:  # the effect was refused (e.g. invalid data): the task stays open
             cause = err.cause if isinstance(err.cause, ApplicationError) else None
-            if cause is None:
-                raise ApplicationError("Không hoàn thành được nhiệm vụ.", non_retryable=True) from err
+            refusal = cause is not None and cause.details and isinstance(cause.details[0], dict)
+            if not refusal:  # not a business refusal: say so plainly, the details are in the history
+                raise ApplicationError("Không hoàn thành được nhiệm vụ do lỗi hệ thống; vui lòng thử lại sau.",
+                                       {"code": "system_error", "status": 503}, type="system_error",
+                                       non_retryable=True) from err
             raise ApplicationError(cause.message, *cause.details, type=cause.type, non_retryable=True) from err
         finally:
             self.completing.discard(update.task_id)

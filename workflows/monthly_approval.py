@@ -42,23 +42,16 @@ class MonthlyApprovalWorkflow(HumanTaskWorkflow):
                                 profile_version=inp.profile_version)
         if opened.opens_at:  # revisions reviewed before the window wait for it
             await self._sleep_until(datetime.fromisoformat(opened.opens_at))
-        ends_at, batch = datetime.fromisoformat(opened.ends_at), 0
-        while True:
-            await self._take_incoming(opened.approval_id)
-            if self.pending:
-                batch += 1
-                await self._sign_batch(inp, opened.approval_id, batch)
-                continue
-            remaining = ends_at - workflow.now()
-            if remaining <= timedelta(0):
-                break
-            try:
-                await workflow.wait_condition(lambda: bool(self.incoming), timeout=remaining)
-            except asyncio.TimeoutError:
-                break
-        if self.incoming:  # arrived after the month closed: they belong to the next month
-            await activity("approvals.forward", ApprovalItemsInput(opened.approval_id, self.incoming))
-        await asyncio.gather(*self.syncs)
+        await self._take_incoming(opened.approval_id)
+        if self.pending:
+            await self._sign(inp, opened.approval_id)
+        # One signature closes the unit's month: what arrives later belongs to the next month.
+        while self.incoming:
+            taken, self.incoming = self.incoming, []
+            await activity("approvals.forward", ApprovalItemsInput(opened.approval_id, taken))
+        for outcome in await asyncio.gather(*self.syncs, return_exceptions=True):
+            if isinstance(outcome, BaseException):  # the row stays failed in the outbox for Sở Nội vụ
+                workflow.logger.warning("national sync failed: %s", outcome)
         await activity("approvals.close", opened.approval_id)
         self.stage = "closed"
         return "closed"
@@ -69,28 +62,31 @@ class MonthlyApprovalWorkflow(HumanTaskWorkflow):
             await activity("approvals.add_items", ApprovalItemsInput(approval_id, taken))
             self.pending.extend(taken)
 
-    async def _sign_batch(self, inp: ApprovalInput, approval_id: int, batch: int) -> None:
+    async def _sign(self, inp: ApprovalInput, approval_id: int) -> None:
         self.stage = "signing"
         signing = asyncio.ensure_future(self.tasks.run(StepSpec(
-            step_key=f"sign#{batch}", kind="sign_approval", rule="monthly_approval", start=f"{inp.month}-01",
+            step_key="sign", kind="sign_approval", rule="monthly_approval", start=f"{inp.month}-01",
             default_actor="unit_head", person_id=None, unit_id=inp.unit_id, chain="sonoivu_at_due")))
         while not signing.done():  # revisions reviewed while the task is open join the batch
             await workflow.wait_condition(lambda: bool(self.incoming) or signing.done())
             await self._take_incoming(approval_id)
         result = signing.result()
-        decided_on = result.result.get("decided_on")
-        for item in result.result.get("decisions", []):
-            decision = ApprovalDecision(item["revision_id"], item["decision"], item.get("reason"), decided_on)
-            handle = workflow.get_external_workflow_handle(item["workflow_id"])
-            await handle.signal("approval_decided", decision)
-            if item["revision_id"] in self.pending:
-                self.pending.remove(item["revision_id"])
-        await activity("approvals.report_to_province", UnitSignedInput(result.result["approval_id"]), bool)
+        # The signature is committed: first what must not be lost (sync, province), then the news.
         for outbox_id in result.result.get("outbox_ids", []):
             self.syncs.append(asyncio.ensure_future(workflow.execute_activity(
                 "national_db.send", SendInput(outbox_id), result_type=SendResult,
                 start_to_close_timeout=timedelta(seconds=60), retry_policy=SYNC_RETRY)))
-        self.stage = "waiting"
+        await activity("approvals.report_to_province", UnitSignedInput(result.result["approval_id"]), bool)
+        decided_on = result.result.get("decided_on")
+        for item in result.result.get("decisions", []):
+            decision = ApprovalDecision(item["revision_id"], item["decision"], item.get("reason"), decided_on)
+            try:
+                await workflow.get_external_workflow_handle(item["workflow_id"]).signal("approval_decided", decision)
+            except Exception as err:  # noqa: BLE001 - a closed revision workflow must not undo the month
+                workflow.logger.warning("decision for revision %s not delivered: %s", item["revision_id"], err)
+            if item["revision_id"] in self.pending:
+                self.pending.remove(item["revision_id"])
+        self.stage = "signed"
 
     async def _sleep_until(self, moment: datetime) -> None:
         wait = moment - workflow.now()

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.contracts import ApprovalItemsInput, ApprovalOpened, ProvinceApprovalInput
+    from workflows.contracts import ApprovalItemsInput, ApprovalOpened, ProvinceApprovalInput, UnitSignedInput
     from workflows.human_task import HumanTasks, HumanTaskWorkflow, StepSpec, activity
 
 
@@ -35,17 +35,21 @@ class ProvinceApprovalWorkflow(HumanTaskWorkflow):
             wait = datetime.fromisoformat(opened.opens_at) - workflow.now()
             if wait > timedelta(0):
                 await workflow.sleep(wait)
-        batch = 0
+        if not self.incoming:
+            return "empty"
+        await self._sign(inp, opened.approval_id)
+        # One signature closes the province's month: units signing later go to the next month.
         while self.incoming:
-            batch += 1
-            await self._sign(inp, opened.approval_id, batch)
-        return "signed" if batch else "empty"
+            taken, self.incoming = self.incoming, []
+            for approval_id in taken:
+                await activity("approvals.report_to_province", UnitSignedInput(approval_id), bool)
+        return "signed"
 
-    async def _sign(self, inp: ProvinceApprovalInput, approval_id: int, batch: int) -> None:
+    async def _sign(self, inp: ProvinceApprovalInput, approval_id: int) -> None:
         taken, self.incoming = self.incoming, []
         await activity("approvals.add_units", ApprovalItemsInput(approval_id, taken))
         signing = asyncio.ensure_future(self.tasks.run(StepSpec(
-            step_key=f"province#{batch}", kind="sign_province", rule="province_approval",
+            step_key="province", kind="sign_province", rule="province_approval",
             start=f"{inp.month}-01", default_actor="sonoivu_director", person_id=None,
             unit_id=await activity("approvals.province_unit", approval_id, int))))
         while not signing.done():  # units signing meanwhile join this signature

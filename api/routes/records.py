@@ -70,7 +70,7 @@ async def get_revision(revision_id: int, viewer: CurrentUser, session: SessionDe
 async def edit_revision(revision_id: int, body: dict[str, Any], viewer: CurrentUser, session: SessionDep) -> dict:
     """The author edits a draft; HR corrects a submitted one before approval (recorded per field)."""
     revision = await revisions.readable_revision(session, viewer, revision_id)
-    if revision.status in ("submitted", "ready"):
+    if revision.status in ("submitted", "ready"):  # HR's correction (refused once ready)
         revision = await revisions.correct(session, viewer, revision_id, body)
     else:
         from services import people

@@ -8,7 +8,10 @@ from sqlalchemy import select
 from models import Approval, ApprovalItem, Person, ProfileRevision, SyncOutbox
 from rules.calendar import WorkingCalendar
 from services import delegations
-from services.errors import Forbidden
+from temporalio.client import WorkflowUpdateFailedError
+
+from services.errors import Forbidden, NotFound
+from workflows.contracts import CompleteTaskInput
 from tests.helpers import complete_as, onboard_to_ready, open_task, task_by_id, until, viewer
 from workflows.contracts import VN_TZ
 
@@ -148,10 +151,15 @@ async def test_delegations_valid_expired_revoked(ts_env, ts_worker, db, org, tas
                                            document_no="02/UQ-SYT", valid_from=day, valid_to=day + timedelta(days=60))
     async with db.session() as session:
         await delegations.revoke(session, head, revoked.id)
-    for deputy in ("hr.syt-ds", "hr.syt-bv"):
-        with pytest.raises(Forbidden) as refused:
+    for deputy in ("hr.syt-ds", "hr.syt-bv"):  # an expired or revoked delegation confers nothing
+        with pytest.raises((Forbidden, NotFound)):
             await complete_as(db, ts_env.client, deputy, task.id, "sign", decisions)
-        assert refused.value.code == "not_authorised_to_sign"
+    # Even a caller that reaches the workflow directly is refused by the signing check.
+    handle = ts_env.client.get_workflow_handle(f"approval/{unit}/{first:%Y-%m}")
+    outsider = await _user_id(db, "hr.syt-bv")
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await handle.execute_update("complete_task", CompleteTaskInput(task.id, "sign", outsider, decisions))
+    assert "ủy quyền" in str(refused.value.cause)
     async with db.session() as session:
         await delegations.create(session, head, unit_id=unit, delegate_username="hr.syt-ds",
                                  document_no="03/UQ-SYT", valid_from=day, valid_to=day + timedelta(days=30))
@@ -188,6 +196,12 @@ async def test_head_approves_some_and_returns_others(ts_env, ts_worker, db, org,
         assert (await session.get(Person, sent_back)).current_revision_id is None
         back = await session.get(ProfileRevision, back_rev)
         assert back.status == "returned_by_head" and "2020" in back.review_comment
+
+
+async def _user_id(db, username: str) -> int:
+    from models import User
+    async with db.session() as session:
+        return (await session.execute(select(User.id).where(User.username == username))).scalar_one()
 
 
 async def _stamp(db, task_id: int, name: str):
