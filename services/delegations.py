@@ -9,6 +9,7 @@ from models import Delegation, Task, TaskCandidate, User
 from services import audit
 from services.errors import Forbidden, Invalid, NotFound
 from services.scope import Viewer
+from workflows.contracts import SignersInput
 
 
 async def is_head(session: AsyncSession, unit_id: int, user_id: int) -> bool:
@@ -36,7 +37,7 @@ async def signing_capacity(session: AsyncSession, unit_id: int, user_id: int, on
 
 
 async def create(session: AsyncSession, viewer: Viewer, *, unit_id: int, delegate_username: str, document_no: str,
-                 valid_from: date, valid_to: date) -> Delegation:
+                 valid_from: date, valid_to: date, client=None) -> Delegation:
     if not (await is_head(session, unit_id, viewer.user_id) or viewer.has("sonoivu_admin")):
         raise Forbidden("Chỉ thủ trưởng đơn vị (hoặc Sở Nội vụ) ghi nhận văn bản ủy quyền.", "forbidden")
     delegate = (await session.execute(select(User).where(User.username == delegate_username))).scalars().first()
@@ -51,35 +52,33 @@ async def create(session: AsyncSession, viewer: Viewer, *, unit_id: int, delegat
                             created_by=viewer.username)
     session.add(delegation)
     await session.flush()
-    await _offer_open_approvals(session, delegation)
+    await refresh_signers(session, unit_id, client)
     await audit.record(session, actor=viewer.username, action="delegation.created", subject=f"unit:{unit_id}",
                        delegate=delegate.username, document_no=delegation.document_no,
                        valid_from=valid_from.isoformat(), valid_to=valid_to.isoformat())
     return delegation
 
 
-async def _offer_open_approvals(session: AsyncSession, delegation: Delegation) -> None:
-    """The deputy sees the unit's open signing tasks in their inbox; the signature itself is
-    checked against the delegation on the day of signing."""
-    if not delegation.valid_from <= date.today() <= delegation.valid_to:
-        return
-    open_tasks = (await session.execute(select(Task.id).where(
-        Task.unit_id == delegation.unit_id, Task.kind == "sign_approval", Task.status == "open"))).scalars().all()
-    for task_id in open_tasks:
-        await session.execute(insert(TaskCandidate).values(
-            task_id=task_id, user_id=delegation.delegate_id, can_complete=True,
-            reason=f"Ủy quyền theo văn bản số {delegation.document_no}").on_conflict_do_nothing())
+async def refresh_signers(session: AsyncSession, unit_id: int, client=None) -> None:
+    """Who may sign the unit's open batches changed: the inbox rows and, when a Temporal client
+    is given, the workflows' own lists (their Update validators check them)."""
+    from services.tasks import actor_user_ids, delegate_ids, local_date
+    allowed = {**await delegate_ids(session, unit_id, local_date(datetime.now(UTC))),
+               **await actor_user_ids(session, "unit_head", unit_id, None)}
+    open_tasks = (await session.execute(select(Task).where(
+        Task.unit_id == unit_id, Task.kind == "sign_approval", Task.status == "open"))).scalars().all()
+    for task in open_tasks:
+        await session.execute(delete(TaskCandidate).where(
+            TaskCandidate.task_id == task.id, TaskCandidate.can_complete, TaskCandidate.user_id.not_in(allowed)))
+        for user_id, reason in allowed.items():
+            await session.execute(insert(TaskCandidate).values(
+                task_id=task.id, user_id=user_id, can_complete=True, reason=reason).on_conflict_do_nothing())
+        if client is not None:
+            await client.get_workflow_handle(task.workflow_id).signal(
+                "signers_changed", SignersInput(task_id=task.id, user_ids=sorted(allowed)))
 
 
-async def _withdraw_open_approvals(session: AsyncSession, delegation: Delegation) -> None:
-    """A revoked delegation no longer shows the unit's batches to the deputy."""
-    open_tasks = select(Task.id).where(Task.unit_id == delegation.unit_id, Task.kind == "sign_approval",
-                                       Task.status == "open")
-    await session.execute(delete(TaskCandidate).where(
-        TaskCandidate.user_id == delegation.delegate_id, TaskCandidate.task_id.in_(open_tasks)))
-
-
-async def revoke(session: AsyncSession, viewer: Viewer, delegation_id: int) -> Delegation:
+async def revoke(session: AsyncSession, viewer: Viewer, delegation_id: int, client=None) -> Delegation:
     delegation = await session.get(Delegation, delegation_id)
     if delegation is None:
         raise NotFound("Không tìm thấy văn bản ủy quyền.", "delegation_not_found")
@@ -87,7 +86,8 @@ async def revoke(session: AsyncSession, viewer: Viewer, delegation_id: int) -> D
         raise Forbidden("Chỉ thủ trưởng đơn vị (hoặc Sở Nội vụ) thu hồi ủy quyền.", "forbidden")
     if delegation.revoked_at is None:
         delegation.revoked_at, delegation.revoked_by = datetime.now(UTC), viewer.username
-        await _withdraw_open_approvals(session, delegation)
+        await session.flush()
+        await refresh_signers(session, delegation.unit_id, client)
         await audit.record(session, actor=viewer.username, action="delegation.revoked",
                            subject=f"delegation:{delegation.id}")
     return delegation

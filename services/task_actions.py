@@ -15,7 +15,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
 from models import Task
-from services import auth, cv, people
+from services import auth, cv, delegations, people
 from services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from services.scope import Viewer
 from services.tasks import DYNAMIC_ACTORS, OUTCOMES, can_complete, local_date, readable_task
@@ -38,7 +38,9 @@ async def complete(client: Client, session: AsyncSession, viewer: Viewer, task_i
     task = await readable_task(session, viewer, task_id)
     if task.status != "open":
         raise Conflict("Nhiệm vụ này không còn mở.", "task_not_open")
-    if task.kind not in DYNAMIC_ACTORS and not await can_complete(session, viewer, task):
+    if task.kind in DYNAMIC_ACTORS:  # the head, or a deputy whose delegation is valid today
+        await delegations.signing_capacity(session, task.unit_id, viewer.user_id, local_date(datetime.now(UTC)))
+    elif not await can_complete(session, viewer, task):
         raise Forbidden("Bạn không được giao nhiệm vụ này.", "not_your_task")
     if outcome not in OUTCOMES[task.kind]:
         raise Invalid(f"Kết quả không hợp lệ; chọn một trong: {', '.join(OUTCOMES[task.kind])}.", "bad_outcome")

@@ -53,8 +53,7 @@ async def open_task(session: AsyncSession, inp: OpenTaskInput, *, now: datetime)
     if existing is None:
         existing = await _insert_task(session, inp, now)
     candidates = await _candidate_ids(session, existing.id)
-    return OpenedTask(existing.id, sorted(candidates), list(OUTCOMES[existing.kind]),
-                      check_candidates=existing.kind not in DYNAMIC_ACTORS)
+    return OpenedTask(existing.id, sorted(candidates), list(OUTCOMES[existing.kind]))
 
 
 async def _insert_task(session: AsyncSession, inp: OpenTaskInput, now: datetime) -> Task:

@@ -60,9 +60,14 @@ class OpenedTask:
     task_id: int
     candidate_user_ids: list[int]
     outcomes: list[str]
-    # False where who may act can change while the task is open (a delegation granted or
-    # revoked): the completing activity decides, from the database, on the day of signing
     check_candidates: bool = True
+
+
+@dataclass
+class SignersInput:
+    """Who may now sign an open approval task (a delegation was granted or revoked)."""
+    task_id: int
+    user_ids: list[int]
 
 
 @dataclass

@@ -12,7 +12,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 from workflows.contracts import (
-    CompleteTaskInput, MilestoneInput, OpenedTask, OpenTaskInput, Schedule, ScheduleInput, TaskResult,
+    CompleteTaskInput, MilestoneInput, OpenedTask, OpenTaskInput, Schedule, ScheduleInput, SignersInput, TaskResult,
 )
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
@@ -150,3 +150,11 @@ class HumanTaskWorkflow:
     @workflow.query(name="stage")
     def current_stage(self) -> str:
         return self.stage
+
+    @workflow.signal(name="signers_changed")
+    def signers_changed(self, signers: SignersInput) -> None:
+        """A delegation granted or revoked while the task is open; the signing activity still
+        checks the delegation against the day of signing."""
+        task = self.tasks.open.get(signers.task_id) if self.tasks else None
+        if task is not None:
+            task.candidate_user_ids = list(signers.user_ids)

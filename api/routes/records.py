@@ -139,18 +139,20 @@ async def export_pdf(person_id: int, viewer: CurrentUser, session: SessionDep, s
 
 
 @router.post("/delegations", status_code=201)
-async def create_delegation(body: DelegationBody, viewer: CurrentUser, session: SessionDep) -> dict:
+async def create_delegation(body: DelegationBody, viewer: CurrentUser, session: SessionDep,
+                            client: TemporalDep) -> dict:
     if not viewer.sees_unit(body.unit_id):
         raise Invalid("Đơn vị nằm ngoài phạm vi của bạn.", "unit_out_of_scope")
     delegation = await delegations.create(session, viewer, unit_id=body.unit_id, delegate_username=body.delegate,
                                           document_no=body.document_no, valid_from=body.valid_from,
-                                          valid_to=body.valid_to)
+                                          valid_to=body.valid_to, client=client)
     return {"id": delegation.id, "document_no": delegation.document_no}
 
 
 @router.post("/delegations/{delegation_id}/revoke")
-async def revoke_delegation(delegation_id: int, viewer: CurrentUser, session: SessionDep) -> dict:
-    delegation = await delegations.revoke(session, viewer, delegation_id)
+async def revoke_delegation(delegation_id: int, viewer: CurrentUser, session: SessionDep,
+                            client: TemporalDep) -> dict:
+    delegation = await delegations.revoke(session, viewer, delegation_id, client=client)
     return {"id": delegation.id, "revoked_at": iso(delegation.revoked_at)}
 
 

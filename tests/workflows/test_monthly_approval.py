@@ -148,21 +148,23 @@ async def test_delegations_valid_expired_revoked(ts_env, ts_worker, db, org, tas
                                            document_no="01/UQ-SYT", valid_from=day - timedelta(days=30),
                                            valid_to=day - timedelta(days=1))
         revoked = await delegations.create(session, head, unit_id=unit, delegate_username="hr.syt-bv",
-                                           document_no="02/UQ-SYT", valid_from=day, valid_to=day + timedelta(days=60))
+                                           document_no="02/UQ-SYT", valid_from=day, valid_to=day + timedelta(days=60),
+                                           client=ts_env.client)
     async with db.session() as session:
-        await delegations.revoke(session, head, revoked.id)
+        await delegations.revoke(session, head, revoked.id, client=ts_env.client)
     for deputy in ("hr.syt-ds", "hr.syt-bv"):  # an expired or revoked delegation confers nothing
         with pytest.raises((Forbidden, NotFound)):
             await complete_as(db, ts_env.client, deputy, task.id, "sign", decisions)
-    # Even a caller that reaches the workflow directly is refused by the signing check.
+    # Even a caller that reaches the workflow directly is refused, by the Update's validator.
     handle = ts_env.client.get_workflow_handle(f"approval/{unit}/{first:%Y-%m}")
     outsider = await _user_id(db, "hr.syt-bv")
     with pytest.raises(WorkflowUpdateFailedError) as refused:
         await handle.execute_update("complete_task", CompleteTaskInput(task.id, "sign", outsider, decisions))
-    assert "ủy quyền" in str(refused.value.cause)
+    assert "không được giao" in str(refused.value.cause)
     async with db.session() as session:
         await delegations.create(session, head, unit_id=unit, delegate_username="hr.syt-ds",
-                                 document_no="03/UQ-SYT", valid_from=day, valid_to=day + timedelta(days=30))
+                                 document_no="03/UQ-SYT", valid_from=day, valid_to=day + timedelta(days=30),
+                                 client=ts_env.client)
     done = await complete_as(db, ts_env.client, "hr.syt-ds", task.id, "sign", decisions)
     assert done.result.outcome == "sign"
     approval = await approval_row(db, unit_id=unit, month=f"{first:%Y-%m}")

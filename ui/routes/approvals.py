@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from api.deps import CurrentUser, SessionDep, require
+from api.deps import CurrentUser, SessionDep, TemporalDep, require
 from models import Approval, Person, ProfileRevision, RoleGrant, Task, User
 from models.approvals import APPROVAL_STATUSES
 from services import approvals, delegations, national_sync, org
@@ -110,7 +110,7 @@ async def list_delegations(request: Request, viewer: CurrentUser, session: Sessi
 
 
 @router.post("/delegations", dependencies=[Csrf])
-async def create_delegation(request: Request, viewer: CurrentUser, session: SessionDep):
+async def create_delegation(request: Request, viewer: CurrentUser, session: SessionDep, client: TemporalDep):
     _may_delegate(viewer)
     form = await request.form()
     values = {name: str(form.get(name) or "").strip()
@@ -126,7 +126,7 @@ async def create_delegation(request: Request, viewer: CurrentUser, session: Sess
         delegation = await delegations.create(session, viewer, unit_id=unit_id,
                                               delegate_username=values["delegate"].lower(),
                                               document_no=values["document_no"], valid_from=valid_from,
-                                              valid_to=valid_to)
+                                              valid_to=valid_to, client=client)
         await session.commit()
     except DomainError as err:
         await session.rollback()
@@ -137,10 +137,11 @@ async def create_delegation(request: Request, viewer: CurrentUser, session: Sess
 
 
 @router.post("/delegations/{delegation_id}/revoke", dependencies=[Csrf])
-async def revoke_delegation(delegation_id: int, request: Request, viewer: CurrentUser, session: SessionDep):
+async def revoke_delegation(delegation_id: int, request: Request, viewer: CurrentUser, session: SessionDep,
+                            client: TemporalDep):
     _may_delegate(viewer)
     try:
-        delegation = await delegations.revoke(session, viewer, delegation_id)
+        delegation = await delegations.revoke(session, viewer, delegation_id, client=client)
         unit_id = delegation.unit_id
         await session.commit()
     except DomainError:
