@@ -183,13 +183,21 @@ async def _create_account(session, settings: Settings, task: Task, inp: Complete
     return {"username": username}
 
 
-async def _submit_entry(session, settings, task: Task, inp: CompleteTaskInput, now) -> dict[str, Any]:
+async def _valid_draft(session, task: Task, inp: CompleteTaskInput, now, *, missing: str,
+                       invalid: str) -> tuple[ProfileRevision, dict[str, Any]]:
+    """The unsubmitted revision the completion names, and its data once valid."""
     revision = await session.get(ProfileRevision, int(inp.data.get("revision_id") or 0))
     if revision is None or revision.person_id != task.subject_person_id or revision.status not in ("draft", "returned"):
-        raise Invalid("Không tìm thấy bản sơ yếu lý lịch nháp để nộp.", "no_draft")
+        raise Invalid(missing, "no_draft")
     clean, errors = cv.validate(revision.data, local_date(now))
     if errors:
-        raise Invalid("Sơ yếu lý lịch chưa hợp lệ: " + " ".join(errors.values()), "invalid_cv", errors=errors)
+        raise Invalid(f"{invalid}: " + " ".join(errors.values()), "invalid_cv", errors=errors)
+    return revision, clean
+
+
+async def _submit_entry(session, settings, task: Task, inp: CompleteTaskInput, now) -> dict[str, Any]:
+    revision, clean = await _valid_draft(session, task, inp, now, missing="Không tìm thấy bản sơ yếu lý lịch nháp để nộp.",
+                                         invalid="Sơ yếu lý lịch chưa hợp lệ")
     person = await session.get(Person, task.subject_person_id)
     if clean["citizen_id"] != person.citizen_id:
         raise Invalid("Số CCCD khác với số đã đăng ký khi tuyển dụng; đề nghị cán bộ tổ chức kiểm tra.",
@@ -224,12 +232,8 @@ async def _review_entry(session, settings, task: Task, inp: CompleteTaskInput, n
 async def _submit_update(session, settings, task: Task, inp: CompleteTaskInput, now) -> dict[str, Any]:
     """A change goes in with the digitised document confirmed by the competent body
     (Quảng Ngãi Đ5.4, Hải Phòng Đ4.3; Kon Tum Đ10.2 for the unit's entries)."""
-    revision = await session.get(ProfileRevision, int(inp.data.get("revision_id") or 0))
-    if revision is None or revision.person_id != task.subject_person_id or revision.status not in ("draft", "returned"):
-        raise Invalid("Không tìm thấy bản cập nhật chưa nộp.", "no_draft")
-    clean, errors = cv.validate(revision.data, local_date(now))
-    if errors:
-        raise Invalid("Thông tin cập nhật chưa hợp lệ: " + " ".join(errors.values()), "invalid_cv", errors=errors)
+    revision, clean = await _valid_draft(session, task, inp, now, missing="Không tìm thấy bản cập nhật chưa nộp.",
+                                         invalid="Thông tin cập nhật chưa hợp lệ")
     if not await documents.of_revision(session, revision.id):
         raise Invalid("Đính kèm bản số hóa của tài liệu đã được cấp có thẩm quyền xác nhận.", "missing_attachment")
     by_hr = revision.kind == "update_state_decision"
