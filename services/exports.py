@@ -9,15 +9,14 @@ from core.config import Settings
 from models import ProfileRevision, Unit, User
 from services import audit, org
 from services.errors import Conflict
+from services.pdf import render_cv
 from services.scope import Viewer, readable_person
+from services.signers import agency_signer, user_signer
+from services.signing import async_export_signed_cv
 from services.tasks import actor_user_ids
 
 
 async def signed_cv(session: AsyncSession, settings: Settings, viewer: Viewer, person_id: int) -> tuple[str, bytes]:
-    from services.pdf import render_cv
-    from services.signers import agency_signer, user_signer
-    from services.signing import export_signed_cv
-
     person = await readable_person(session, viewer, person_id)
     if person.current_revision_id is None:
         raise Conflict("Hồ sơ chưa có phiên bản được phê duyệt để xuất.", "no_approved_version")
@@ -30,7 +29,7 @@ async def signed_cv(session: AsyncSession, settings: Settings, viewer: Viewer, p
     head = await session.get(User, min(heads))
     pdf = render_cv(person_name=person.full_name, unit_name=unit.name, managing_body=root.name,
                     cv_data=revision.data, revision_number=revision.number, generated_at=datetime.now(UTC))
-    signed = export_signed_cv(
+    signed = await async_export_signed_cv(
         pdf, competent=user_signer(settings, head.username, head.full_name, title="Thủ trưởng đơn vị", unit=unit.name),
         agency=agency_signer(settings, unit.code, unit.name))
     await audit.record(session, actor=viewer.username, action="person.exported", subject=f"person:{person.id}",
