@@ -2,11 +2,12 @@
 import asyncio
 import signal
 
+from bootstrap.worker import build_worker
 from core.config import get_settings
 from core.db import Database
 from core.devstack import database_url, temporal_address
 from core.logging import configure_logging, log
-from core.temporal import build_worker, connect
+from core.temporal import connect
 
 
 async def main() -> None:

@@ -4,7 +4,7 @@
 
 One Temporal dev server and one throwaway PostgreSQL database for the whole run:
   real  N hires driven as the UI/API drive them (hire → create account → activate → save CV →
-        submit → accept → workflow result), against the real worker (core.temporal.build_worker);
+        submit → accept → workflow result), against the real worker (bootstrap.worker.build_worker);
   bare  N BareOnboarding workflows (bench/bare.py): same activities and Updates, no database.
 Both poll for the open step at the same interval (the real one reads the tasks table, the bare one
 queries the workflow), keep `concurrency` onboardings in flight and report a rate and latencies.
@@ -27,15 +27,15 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from bench.bare import ACTIVITIES, ACTOR_ID, BareOnboarding
+from bootstrap.demo import STAFF, login_of, seed_org
+from bootstrap.demo_people import DemoHire, citizen_id, demo_cv
+from bootstrap.worker import build_worker
 from core.config import ROOT, Settings
 from core.db import Database
 from core.devstack import drop_database, embedded_postgres_uri, ensure_database
 from core.migrate import upgrade
-from core.temporal import build_worker
 from models import Task, User
 from services import auth, onboarding, people, task_actions
-from services.demo import STAFF, login_of, seed_org
-from services.demo_people import DemoHire, citizen_id, demo_cv
 from services.errors import Conflict
 from services.scope import load_viewer
 from services.tasks import local_date

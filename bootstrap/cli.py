@@ -48,10 +48,10 @@ def seed() -> int:
 
 
 async def _seed(url: str, address: str) -> None:
+    from bootstrap.demo import seed_org
+    from bootstrap.demo_people import seed_people
     from core.db import Database
     from core.temporal import connect
-    from services.demo import seed_org
-    from services.demo_people import seed_people
     from services.tasks import local_date
 
     settings = get_settings()
@@ -108,8 +108,8 @@ def _national_receiver(settings) -> tuple[subprocess.Popen | None, str]:
 
 
 def _banner(settings) -> None:
-    from services.demo import demo_logins
-    from services.demo_people import EXISTING, HIRES
+    from bootstrap.demo import demo_logins
+    from bootstrap.demo_people import EXISTING, HIRES
 
     print(f"\nHồ sơ đang chạy: http://{settings.host}:{settings.port}/")
     print(f"Temporal Web UI: http://127.0.0.1:{settings.temporal_ui_port}/ (khi dùng máy chủ Temporal nhúng)")

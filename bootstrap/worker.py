@@ -1,0 +1,24 @@
+"""The Temporal worker of Hồ sơ: every workflow and activity on one task queue."""
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities import all_activities
+from core.config import Settings
+from core.db import Database
+from workflows.monthly_approval import MonthlyApprovalWorkflow
+from workflows.onboarding import OnboardingWorkflow
+from workflows.profile_update import ProfileUpdateWorkflow
+from workflows.province_approval import ProvinceApprovalWorkflow
+
+
+def workflow_classes() -> list:
+    return [OnboardingWorkflow, ProfileUpdateWorkflow, MonthlyApprovalWorkflow, ProvinceApprovalWorkflow]
+
+
+def build_worker(client: Client, db: Database, settings: Settings, *, task_queue: str | None = None) -> Worker:
+    return Worker(
+        client,
+        task_queue=task_queue or settings.task_queue,
+        workflows=workflow_classes(),
+        activities=all_activities(db, settings, client),
+    )
