@@ -1,4 +1,7 @@
-"""`hoso` command: run the whole stack for development, migrate, seed, and the rules commands."""
+"""`hoso` command: run the whole stack for development, migrate, seed, and the rules commands.
+
+`run` and `seed` create the demo province and refuse to when HOSO_ENV=prod.
+"""
 import argparse
 import asyncio
 import os
@@ -9,6 +12,7 @@ from datetime import UTC, datetime
 from core.config import ROOT, get_settings
 
 RULES_COMMANDS = {"deadline", "profiles"}
+DEMO_COMMANDS = {"run", "seed"}  # both create the demo province
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,7 +28,20 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("deadline", help="hoso deadline PROFILE RULE START")
     sub.add_parser("profiles", help="list the regulation profiles")
     args = parser.parse_args(argv)
+    if args.command in DEMO_COMMANDS and not _demo_allowed():
+        return 2
     return {"run": run, "migrate": migrate, "seed": seed}[args.command]()
+
+
+def _demo_allowed() -> bool:
+    """False, after telling the operator why, when demo data would go into production."""
+    from bootstrap.demo import DemoRefused, refuse_in_prod
+    try:
+        refuse_in_prod(get_settings())
+    except DemoRefused as refused:
+        print(f"hoso: {refused}", file=sys.stderr)
+        return False
+    return True
 
 
 def _resolve() -> tuple[str, str]:
@@ -48,13 +65,14 @@ def seed() -> int:
 
 
 async def _seed(url: str, address: str) -> None:
-    from bootstrap.demo import seed_org
+    from bootstrap.demo import refuse_in_prod, seed_org
     from bootstrap.demo_people import seed_people
     from core.db import Database
     from core.temporal import connect
     from services.tasks import local_date
 
     settings = get_settings()
+    refuse_in_prod(settings)
     db = Database(url)
     try:
         async with db.session() as session:

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.config import Settings
 from models import RoleGrant, Unit, User
 from services.auth import hash_secret
 
@@ -44,6 +45,21 @@ PROVINCE_USERS = [
 
 
 DEMO_MAIL_DOMAIN = "demo.hoso.local"
+
+
+class DemoRefused(RuntimeError):
+    """Demo data was asked for in production."""
+
+
+PROD_REFUSAL = ("refusing to seed the demo province because HOSO_ENV=prod. The demo creates staff accounts "
+                "that share one known password and fictitious people. Seed demo data only in development "
+                "(HOSO_ENV unset or dev); in production, create units and accounts through the application.")
+
+
+def refuse_in_prod(settings: Settings) -> None:
+    """Raise DemoRefused when the settings are production's."""
+    if settings.is_prod:
+        raise DemoRefused(PROD_REFUSAL)
 
 
 def login_of(code: str, role: str) -> str:
