@@ -16,12 +16,13 @@ from sqlalchemy import text
 from temporalio.testing import WorkflowEnvironment
 
 from api.main import create_app
-from bootstrap.demo import DemoOrg, seed_org
-from bootstrap.worker import build_worker
 from core.config import ROOT, Settings
 from core.db import Database
 from core.devstack import drop_database, embedded_postgres_uri, ensure_database
 from core.migrate import upgrade
+from core.temporal import build_worker
+from services.demo import DemoOrg, seed_org
+from tests.national_receiver.support import InProcessReceiver, ProcessReceiver
 
 PASSWORD = "mat-khau-thu"
 
@@ -132,9 +133,25 @@ def smtp():
 @pytest.fixture(scope="session")
 async def national():
     """The national database's stand-in (national_receiver), so approved data is really sent."""
-    from tests.sync.support import InProcessReceiver
-
     server = InProcessReceiver()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def receiver():
+    """A fresh in-process national receiver, for tests that count what it received."""
+    server = InProcessReceiver()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def receiver_process(tmp_path):
+    """The national receiver as a separate process (can be killed)."""
+    server = ProcessReceiver(tmp_path / "national.sqlite", tmp_path / "receiver.log")
     await server.start()
     yield server
     await server.stop()

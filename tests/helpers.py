@@ -1,11 +1,12 @@
-"""Shared steps of the tests: register a hire, drive its tasks, read the projection."""
-from datetime import date
+"""Shared steps of the tests: register a hire, drive its tasks, read the projection; approved revisions in the
+national outbox."""
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
 from core.db import Database
-from models import Notification, Task, User
-from services import onboarding, people
+from models import Notification, Person, ProfileRevision, SyncOutbox, Task, User
+from services import national_sync, onboarding, people
 from services.scope import Viewer, load_viewer
 
 CV_VALID = {
@@ -77,7 +78,7 @@ async def save_cv(db: Database, username: str, person_id: int, data: dict):
 
 
 async def open_task(db: Database, workflow_id: str, kind: str, timeout: float = 20) -> Task:
-    from bootstrap.demo_people import wait_task
+    from services.demo_people import wait_task
     return await wait_task(db, workflow_id, kind, timeout)
 
 
@@ -119,3 +120,38 @@ async def onboard_to_ready(db: Database, client, task_queue: str, *, unit_id: in
     await complete_as(db, client, login, (await open_task(db, wid, "self_entry")).id, "submit")
     await complete_as(db, client, hr, (await open_task(db, wid, "review_entry")).id, "accept")
     return person.id, wid
+
+
+async def make_revisions(db: Database, unit_id: int, n: int, *, status: str = "approved",
+                         first: int = 1) -> list[tuple[Person, ProfileRevision]]:
+    """n people, each with one revision of the given status (approved ones carry approved_at)."""
+    made = []
+    async with db.session() as session:
+        for i in range(first, first + n):
+            person = Person(full_name=f"Nguyễn Văn Thử {i}", search_name=f"nguyen van thu {i}", sex="nam",
+                            date_of_birth=date(1990, 1, 1), citizen_id=f"051090{i:06d}", unit_id=unit_id,
+                            kind="cong_chuc", hired_on=date(2025, 1, 2), status="active", profile="quang-ngai",
+                            profile_version="2025-1")
+            session.add(person)
+            await session.flush()
+            revision = ProfileRevision(person_id=person.id, number=1, status=status,
+                                       data={**CV_VALID, "phone": f"0905{i:06d}"},
+                                       approved_at=datetime(2026, 3, 5, 9, 30, tzinfo=UTC) if status == "approved"
+                                       else None)
+            session.add(revision)
+            await session.flush()
+            if status == "approved":
+                person.current_revision_id = revision.id
+            made.append((person, revision))
+    return made
+
+
+async def approved_outbox(db: Database, unit_id: int, n: int) -> list[SyncOutbox]:
+    made = await make_revisions(db, unit_id, n)
+    async with db.session() as session:
+        return [await national_sync.enqueue(session, revision, person) for person, revision in made]
+
+
+async def outbox_rows(db: Database, ids: list[int]) -> list[SyncOutbox]:
+    async with db.session() as session:
+        return [await national_sync.get(session, i) for i in ids]

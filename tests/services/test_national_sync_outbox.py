@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from models import SyncOutbox
 from services import national_sync
 from services.errors import Invalid
-from tests.sync.support import approved_outbox, make_revisions
+from tests.helpers import approved_outbox, make_revisions
 
 NOW = datetime(2026, 3, 6, 8, 0, tzinfo=UTC)
 

@@ -1,20 +1,15 @@
-"""Test support: the national receiver in-process (uvicorn task) or as a separate process; approved revisions."""
+"""Test support: the national receiver in-process (uvicorn task) or as a separate process."""
 import asyncio
 import socket
 import subprocess
 import sys
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 import httpx
 import uvicorn
 
 from core.config import ROOT
-from core.db import Database
-from models import Person, ProfileRevision, SyncOutbox
 from national_receiver.app import create_app
-from services import national_sync
-from tests.helpers import CV_VALID
 
 
 def free_port() -> int:
@@ -109,38 +104,3 @@ class ProcessReceiver(Receiver):
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 await asyncio.to_thread(self.proc.wait)
-
-
-async def make_revisions(db: Database, unit_id: int, n: int, *, status: str = "approved",
-                         first: int = 1) -> list[tuple[Person, ProfileRevision]]:
-    """n people, each with one revision of the given status (approved ones carry approved_at)."""
-    made = []
-    async with db.session() as session:
-        for i in range(first, first + n):
-            person = Person(full_name=f"Nguyễn Văn Thử {i}", search_name=f"nguyen van thu {i}", sex="nam",
-                            date_of_birth=date(1990, 1, 1), citizen_id=f"051090{i:06d}", unit_id=unit_id,
-                            kind="cong_chuc", hired_on=date(2025, 1, 2), status="active", profile="quang-ngai",
-                            profile_version="2025-1")
-            session.add(person)
-            await session.flush()
-            revision = ProfileRevision(person_id=person.id, number=1, status=status,
-                                       data={**CV_VALID, "phone": f"0905{i:06d}"},
-                                       approved_at=datetime(2026, 3, 5, 9, 30, tzinfo=UTC) if status == "approved"
-                                       else None)
-            session.add(revision)
-            await session.flush()
-            if status == "approved":
-                person.current_revision_id = revision.id
-            made.append((person, revision))
-    return made
-
-
-async def approved_outbox(db: Database, unit_id: int, n: int) -> list[SyncOutbox]:
-    made = await make_revisions(db, unit_id, n)
-    async with db.session() as session:
-        return [await national_sync.enqueue(session, revision, person) for person, revision in made]
-
-
-async def outbox_rows(db: Database, ids: list[int]) -> list[SyncOutbox]:
-    async with db.session() as session:
-        return [await national_sync.get(session, i) for i in ids]

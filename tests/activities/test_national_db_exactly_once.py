@@ -12,9 +12,9 @@ from temporalio.worker import Worker
 
 from activities.national_db import NationalDbActivities, SendResult
 from services import national_sync
-from tests.helpers import until
-from tests.sync.support import ProcessReceiver, approved_outbox, outbox_rows
-from tests.sync.sync_workflow import NationalSyncTestWorkflow, SyncInput
+from tests.activities.sync_workflow import NationalSyncTestWorkflow, SyncInput
+from tests.helpers import approved_outbox, outbox_rows, until
+from tests.national_receiver.support import ProcessReceiver
 
 N = 8
 

@@ -4,7 +4,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.national_db import NationalDbActivities, SendInput, SendResult
-from tests.sync.support import approved_outbox, outbox_rows
+from tests.helpers import approved_outbox, outbox_rows
 
 
 def activities(db, settings, url: str | None, timeout: float = 5) -> NationalDbActivities:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "temporal-compose.yml"
 REQUIRED_SERVICES = {"postgres", "temporal", "temporal-ui", "web", "worker", "migrate"}
 INSTALL_HINT = (

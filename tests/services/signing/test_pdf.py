@@ -5,7 +5,7 @@ import pytest
 
 from services.cv import FIELDS
 from services.pdf import render_approval_batch, render_cv
-from tests.signing.conftest import CV_DATA, pdf_text
+from tests.services.signing.conftest import CV_DATA, pdf_text
 
 SHA = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 ITEMS = [

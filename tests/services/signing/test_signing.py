@@ -13,10 +13,10 @@ from services import signing
 from services.pdf import render_approval_batch
 from services.signing import (
     FIELD_AGENCY, FIELD_COMPETENT, PdfsigMissing, SigningError, export_signed_cv, pdfsig_report,
-    sign_pdf, validate_pdf,
+    sign_pdf, validate_pdf, validation,
 )
-from tests.signing.conftest import pdf_text
-from tests.signing.test_pdf import ITEMS, SHA
+from tests.services.signing.conftest import pdf_text
+from tests.services.signing.test_pdf import ITEMS, SHA
 
 
 def pdfsig_blocks(pdf: bytes) -> list[str]:
@@ -122,7 +122,7 @@ async def test_sign_and_validate_inside_an_event_loop(cv_pdf, competent, ca_cert
 
 
 def test_pdfsig_missing_says_how_to_install(monkeypatch, tmp_path):
-    monkeypatch.setattr(signing.shutil, "which", lambda name: None)
-    monkeypatch.setattr(signing, "PDFSIG_FALLBACK", tmp_path / "no-pdfsig")
+    monkeypatch.setattr(validation.shutil, "which", lambda name: None)
+    monkeypatch.setattr(validation, "PDFSIG_FALLBACK", tmp_path / "no-pdfsig")
     with pytest.raises(PdfsigMissing, match="apt-get install poppler-utils"):
         pdfsig_report(b"%PDF-1.7")
