@@ -16,12 +16,12 @@ from sqlalchemy import text
 from temporalio.testing import WorkflowEnvironment
 
 from api.main import create_app
+from bootstrap.demo import DemoOrg, seed_org
+from bootstrap.worker import build_worker
 from core.config import ROOT, Settings
 from core.db import Database
 from core.devstack import drop_database, embedded_postgres_uri, ensure_database
 from core.migrate import upgrade
-from core.temporal import build_worker
-from services.demo import DemoOrg, seed_org
 from tests.national_receiver.support import InProcessReceiver, ProcessReceiver
 
 PASSWORD = "mat-khau-thu"

@@ -78,7 +78,7 @@ async def save_cv(db: Database, username: str, person_id: int, data: dict):
 
 
 async def open_task(db: Database, workflow_id: str, kind: str, timeout: float = 20) -> Task:
-    from services.demo_people import wait_task
+    from bootstrap.demo_people import wait_task
     return await wait_task(db, workflow_id, kind, timeout)
 
 
