@@ -2,7 +2,7 @@ from temporalio import activity
 
 from activities.base import ActivityGroup, now
 from services import approvals, deadlines
-from services.tasks import local_date
+from rules.clock import local_date
 from workflows.contracts import (
     ApprovalInput, ApprovalItemsInput, ApprovalOpened, Enqueued, EnqueueInput, ProvinceApprovalInput, UnitSignedInput,
 )

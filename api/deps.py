@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
 from api.state import AppState
-from services.errors import DomainError
+from services.errors import DomainError, Forbidden
 from services.scope import Viewer, load_viewer
 
 
@@ -19,11 +19,13 @@ def app_state(request: Request) -> AppState:
 
 
 async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's unit of work: committed when the route returns, before the response is sent
+    (scope "function"), so a redirect's next page sees what the route wrote."""
     async with app_state(request).db.session() as session:
         yield session
 
 
-SessionDep = Annotated[AsyncSession, Depends(db_session)]
+SessionDep = Annotated[AsyncSession, Depends(db_session, scope="function")]
 StateDep = Annotated[AppState, Depends(app_state)]
 
 
@@ -47,5 +49,4 @@ TemporalDep = Annotated[Client, Depends(temporal_client)]
 
 def require(viewer: Viewer, *roles: str) -> None:
     if not any(viewer.has(role) for role in roles):
-        from services.errors import Forbidden
         raise Forbidden("Bạn không có quyền thực hiện thao tác này.", "forbidden")

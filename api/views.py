@@ -3,8 +3,8 @@ from datetime import datetime
 
 from models import Person, Task, Unit
 from services.people import TimelineStep
-from services.tasks import DATA_NEEDS, OUTCOMES
-from workflows.contracts import VN_TZ
+from services import steps
+from rules.clock import VN_TZ
 
 
 def iso(value):
@@ -26,11 +26,11 @@ def task_view(task: Task, assignees: list[str]) -> dict:
 
 
 def task_detail(task: Task, assignees: list[str]) -> dict:
-    outcomes = list(OUTCOMES[task.kind])
+    kind = steps.get(task.kind)
     return {
         **task_view(task, assignees),
-        "outcomes": outcomes,
-        "data": {outcome: DATA_NEEDS.get((task.kind, outcome), {}) for outcome in outcomes},
+        "outcomes": list(kind.outcomes),
+        "data": kind.needs(),
         "profile": task.profile, "profile_version": task.profile_version,
         "started_on": iso(task.started_on), "comment": task.comment,
         "reminded_at": iso(task.reminded_at), "escalated_head_at": iso(task.escalated_head_at),

@@ -38,7 +38,7 @@ from models import Task, User
 from services import auth, onboarding, people, task_actions
 from services.errors import Conflict
 from services.scope import load_viewer
-from services.tasks import local_date
+from rules.clock import local_date
 from workflows.contracts import CompleteTaskInput, OnboardingInput
 from workflows.onboarding import workflow_id
 

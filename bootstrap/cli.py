@@ -69,7 +69,7 @@ async def _seed(url: str, address: str) -> None:
     from bootstrap.demo_people import seed_people
     from core.db import Database
     from core.temporal import connect
-    from services.tasks import local_date
+    from rules.clock import local_date
 
     settings = get_settings()
     refuse_in_prod(settings)

@@ -1,5 +1,10 @@
-"""Database engine and sessions (async SQLAlchemy over psycopg 3)."""
-from collections.abc import AsyncIterator
+"""Database engine and sessions (async SQLAlchemy over psycopg 3).
+
+`Database.session()` is the one unit of work: the request (api/deps.py) and each activity open
+one, and nothing else commits. Services only flush.
+"""
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -23,14 +28,33 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A unit of work: commits on success, rolls back on any error."""
+        """A unit of work: commits on success, rolls back on any error and then runs what was
+        registered with `on_rollback`. An error with `keep_changes` (a refusal that must leave a
+        trace, e.g. a failed login's count) commits before it propagates."""
         async with self.sessions() as session:
             try:
                 yield session
                 await session.commit()
-            except BaseException:
+            except BaseException as err:
+                if getattr(err, "keep_changes", False):
+                    await session.commit()
+                    raise
                 await session.rollback()
+                await _compensate(session)
                 raise
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def on_rollback(session: AsyncSession, undo: Callable[[], Awaitable[object]]) -> None:
+    """Undo something outside the database (a started workflow) if this unit of work fails."""
+    session.info.setdefault("on_rollback", []).append(undo)
+
+
+async def _compensate(session: AsyncSession) -> None:
+    for undo in session.info.pop("on_rollback", []):
+        try:
+            await undo()
+        except Exception:  # noqa: BLE001 - the original error is the one to report
+            logging.getLogger(__name__).exception("compensation after rollback failed")

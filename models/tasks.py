@@ -7,15 +7,6 @@ from sqlmodel import Field, SQLModel
 
 from models.base import timestamp
 
-TASK_KINDS = {
-    "create_account": "Tạo lập tài khoản cá nhân",
-    "self_entry": "Tự nhập sơ yếu lý lịch",
-    "review_entry": "Kiểm tra sơ yếu lý lịch",
-    "update_entry": "Cập nhật thông tin hồ sơ",
-    "review_update": "Kiểm tra thông tin cập nhật",
-    "sign_approval": "Ký số phê duyệt dữ liệu tháng",
-    "sign_province": "Ký số phê duyệt cấp tỉnh tháng",
-}
 ESCALATION_LEVELS = {0: "Trong hạn", 1: "Đã báo thủ trưởng đơn vị", 2: "Đã báo Sở Nội vụ"}
 
 

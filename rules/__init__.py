@@ -4,6 +4,7 @@ Imports nothing from the application; no I/O at call time (bundled TOML is read 
 """
 
 from .calendar import SHIPPED_OVERRIDES, DayOverride, WorkingCalendar
+from .clock import VN_TZ, local_date
 from .deadlines import Deadline, compute_deadline, due_datetime, reminder_date, sonoivu_escalation_date
 from .profiles import (
     PROFILE_NAMES,
@@ -19,7 +20,7 @@ from .profiles import (
 )
 
 __all__ = [
-    "SHIPPED_OVERRIDES", "DayOverride", "WorkingCalendar",
+    "SHIPPED_OVERRIDES", "DayOverride", "WorkingCalendar", "VN_TZ", "local_date",
     "Deadline", "compute_deadline", "due_datetime", "reminder_date", "sonoivu_escalation_date",
     "PROFILE_NAMES", "RULE_NAMES", "EscalationPolicy", "Profile", "Rule",
     "UnknownProfile", "UnknownRule", "get_profile", "list_profiles", "profile_versions",

@@ -20,9 +20,9 @@ from __future__ import annotations
 import calendar as _cal
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from .calendar import WorkingCalendar
+from .clock import VN_TZ
 from .profiles import EscalationPolicy, Profile
 
 __all__ = [
@@ -33,10 +33,6 @@ __all__ = [
     "reminder_date",
     "sonoivu_escalation_date",
 ]
-
-# Created at import (tzdata read once), not re-read on calls inside a workflow.
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-
 
 @dataclass(frozen=True)
 class Deadline:

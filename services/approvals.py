@@ -9,14 +9,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import Settings
 from models import Approval, ApprovalItem, Person, ProfileRevision, Task, Unit, User
+from models.approvals import APPROVAL_STATUSES
 from rules.calendar import WorkingCalendar
 from rules.deadlines import compute_deadline, due_datetime
 from rules.profiles import Profile, get_profile
+from rules.clock import VN_TZ, local_date
 from services import audit, delegations, documents, national_sync, org, revisions
-from services.errors import Invalid, NotFound
+from services.errors import DomainError, Invalid, NotFound
+from services.pdf import render_approval_batch
+from services.people import search_key
 from services.scope import Viewer
-from services.tasks import local_date
-from workflows.contracts import VN_TZ, ApprovalInput, ApprovalOpened, CompleteTaskInput
+from services.signers import user_signer
+from services.signing import sign_pdf
+from workflows.contracts import ApprovalInput, ApprovalOpened, CompleteTaskInput, ProvinceApprovalInput
 
 MONTH_END = time(23, 59, 59)
 
@@ -167,7 +172,6 @@ async def sign(session: AsyncSession, settings: Settings, task: Task, inp: Compl
 
 def _make_current(person: Person, revision: ProfileRevision) -> None:
     """The approved revision is what everyone sees, the identity columns included."""
-    from services.people import search_key
     person.current_revision_id = revision.id
     data = revision.data
     person.full_name = data.get("full_name") or person.full_name
@@ -200,15 +204,37 @@ def _text(value: Any) -> str:
 
 
 def _signed_batch(settings: Settings, unit: Unit, month: str, signer: User, capacity: str, entries: list[dict]) -> bytes:
-    from services.pdf import render_approval_batch
-    from services.signers import user_signer
-    from services.signing import sign_pdf
-
     pdf = render_approval_batch(unit_name=unit.name, month=month, approver_name=signer.full_name,
                                 approver_title=capacity, items=entries)
     key = user_signer(settings, signer.username, signer.full_name, title=capacity, unit=unit.name)
     return sign_pdf(pdf, key, field_name="PheDuyet", reason=f"Phê duyệt dữ liệu CBCCVC tháng {month[5:]}/{month[:4]}",
                     location=unit.name)
+
+
+async def batch_view(session: AsyncSession, viewer: Viewer, task: Task, today: date) -> dict[str, Any]:
+    """The head's batch: the approval, its revisions (short diff, attachments' hashes), in what
+    capacity the viewer may sign today (or why not), and who signed once it is signed."""
+    approval = await approval_of_task(session, task)
+    decided = {row["revision_id"]: row for row in await items_view(session, approval.id)}
+    ids = ([item.revision_id for item in await pending_items(session, approval.id)]
+           if task.status == "open" else list(decided))
+    batch = []
+    for revision_id in ids:
+        revision = await session.get(ProfileRevision, revision_id)
+        person = await session.get(Person, revision.person_id)
+        batch.append({"revision": revision, "person": person, "item": decided.get(revision_id),
+                      **await revisions.facts(session, person, revision)})
+    capacity, capacity_error = None, None
+    if task.status == "open":
+        try:
+            capacity = await delegations.signing_capacity(session, approval.unit_id, viewer.user_id, today)
+        except DomainError as err:
+            capacity_error = err.message
+    signer = await session.get(User, approval.signed_by_id) if approval.signed_by_id else None
+    unit = await session.get(Unit, approval.unit_id)
+    return {"approval": approval, "batch": batch, "capacity": capacity, "capacity_error": capacity_error,
+            "approval_unit": unit.name if unit else "", "signer": signer,
+            "approval_status": APPROVAL_STATUSES.get(approval.status, approval.status)}
 
 
 # ---- province level (Quảng Ngãi Đ6.2) -------------------------------------------------------
@@ -241,7 +267,6 @@ async def add_units(session: AsyncSession, province_approval_id: int, unit_appro
 
 async def province_input(session: AsyncSession, unit_approval_id: int):
     """The province-level approval a signed unit batch reports to, or None if the profile has none."""
-    from workflows.contracts import ProvinceApprovalInput
     approval = await session.get(Approval, unit_approval_id)
     profile = get_profile(approval.profile, approval.profile_version)
     if not profile.has_rule("province_approval"):
@@ -292,6 +317,16 @@ async def find(session: AsyncSession, viewer: Viewer, unit_id: int, month: str) 
         raise NotFound("Đơn vị nằm ngoài phạm vi của bạn.", "unit_out_of_scope")
     return (await session.execute(select(Approval).where(
         Approval.level == "unit", Approval.unit_id == unit_id, Approval.month == month))).scalars().first()
+
+
+async def readable_approval(session: AsyncSession, viewer: Viewer, approval_id: int, *,
+                            signed: bool = False) -> Approval:
+    """An approval of a unit in the viewer's scope (with its signed PDF when `signed`), else 404."""
+    approval = await session.get(Approval, approval_id)
+    if approval is None or not viewer.sees_unit(approval.unit_id) or (signed and not approval.signed_pdf):
+        raise NotFound("Không tìm thấy bản phê duyệt đã ký." if signed else "Không tìm thấy đợt phê duyệt.",
+                       "approval_not_found")
+    return approval
 
 
 async def items_view(session: AsyncSession, approval_id: int) -> list[dict]:

@@ -33,8 +33,13 @@ def new_activation_code() -> str:
     return secrets.token_urlsafe(12)
 
 
+async def get_user(session: AsyncSession, user_id: int) -> User | None:
+    return await session.get(User, user_id)
+
+
 class LoginRefused(DomainError):
     status = 401
+    keep_changes = True  # the failure count must survive the refusal
 
 
 async def login(session: AsyncSession, settings: Settings, username: str, password: str) -> User:
@@ -53,7 +58,6 @@ async def login(session: AsyncSession, settings: Settings, username: str, passwo
             user.locked_until = now + timedelta(minutes=settings.login_lockout_minutes)
             user.failed_logins = 0
             await audit.record(session, actor=user.username, action="login.locked", subject=f"user:{user.id}")
-        await session.commit()  # the failure count must survive the refusal
         raise refused
     user.failed_logins = 0
     user.locked_until = None

@@ -11,7 +11,8 @@ from models import CalendarOverride
 from rules.calendar import DayOverride, WorkingCalendar
 from rules.deadlines import compute_deadline, due_datetime, reminder_date, sonoivu_escalation_date
 from rules.profiles import Profile, get_profile
-from workflows.contracts import VN_TZ, Schedule, ScheduleInput
+from rules.clock import VN_TZ
+from workflows.contracts import Schedule, ScheduleInput
 
 REMINDER_HOUR = time(8, 0)  # reminders go out at the start of the working day
 

@@ -6,7 +6,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Delegation, Task, TaskCandidate, User
+from rules.clock import local_date
 from services import audit
+from services.actors import actor_user_ids, delegate_ids
 from services.errors import Forbidden, Invalid, NotFound
 from services.scope import Viewer
 from workflows.contracts import SignersInput
@@ -14,7 +16,6 @@ from workflows.contracts import SignersInput
 
 async def is_head(session: AsyncSession, unit_id: int, user_id: int) -> bool:
     """The unit's head, or where it has none, the nearest parent's (the same rule that assigns the task)."""
-    from services.tasks import actor_user_ids
     return user_id in await actor_user_ids(session, "unit_head", unit_id, None)
 
 
@@ -62,7 +63,6 @@ async def create(session: AsyncSession, viewer: Viewer, *, unit_id: int, delegat
 async def refresh_signers(session: AsyncSession, unit_id: int, client=None) -> None:
     """Who may sign the unit's open batches changed: the inbox rows and, when a Temporal client
     is given, the workflows' own lists (their Update validators check them)."""
-    from services.tasks import actor_user_ids, delegate_ids, local_date
     allowed = {**await delegate_ids(session, unit_id, local_date(datetime.now(UTC))),
                **await actor_user_ids(session, "unit_head", unit_id, None)}
     open_tasks = (await session.execute(select(Task).where(

@@ -2,6 +2,7 @@ class DomainError(Exception):
     """A refusal with a Vietnamese message for the user and a machine code for clients."""
 
     status = 400
+    keep_changes = False  # True: the unit of work commits what was written before the refusal
 
     def __init__(self, message: str, code: str, *, status: int | None = None, **extra):
         super().__init__(message)

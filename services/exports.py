@@ -13,7 +13,7 @@ from services.pdf import render_cv
 from services.scope import Viewer, readable_person
 from services.signers import agency_signer, user_signer
 from services.signing import async_export_signed_cv
-from services.tasks import actor_user_ids
+from services.actors import actor_user_ids
 
 
 async def signed_cv(session: AsyncSession, settings: Settings, viewer: Viewer, person_id: int) -> tuple[str, bytes]:

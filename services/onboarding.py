@@ -7,6 +7,7 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
+from core.db import on_rollback
 from models import Person
 from services import people
 from services.errors import Conflict, Unavailable
@@ -31,14 +32,12 @@ async def hire(client: Client, task_queue: str, session: AsyncSession, viewer: V
     except RPCError as err:
         raise Unavailable("Hệ thống quy trình tạm thời không phản hồi; chưa có gì được lưu, vui lòng thử lại.",
                           "workflow_unavailable") from err
-    await commit_or_cancel(client, session, workflow_id(person.id))
+    cancel_if_not_saved(client, session, workflow_id(person.id))
     return person
 
 
-async def commit_or_cancel(client: Client, session: AsyncSession, started_workflow_id: str) -> None:
-    """The workflow was started for rows not yet committed: if the commit fails, end it too."""
-    try:
-        await session.commit()
-    except BaseException:
+def cancel_if_not_saved(client: Client, session: AsyncSession, started_workflow_id: str) -> None:
+    """The workflow was started for rows not yet committed: if the unit of work fails, end it too."""
+    async def terminate() -> None:
         await client.get_workflow_handle(started_workflow_id).terminate("the database refused the registration")
-        raise
+    on_rollback(session, terminate)

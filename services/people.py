@@ -86,6 +86,16 @@ async def register_hire(session: AsyncSession, viewer: Viewer, inp: HireInput, *
     return person
 
 
+async def get(session: AsyncSession, person_id: int) -> Person | None:
+    """A person by id, for callers that already checked the viewer's scope (e.g. through the task)."""
+    return await session.get(Person, person_id)
+
+
+async def current_revision(session: AsyncSession, person: Person) -> ProfileRevision | None:
+    """The approved version everyone sees, None before the first approval."""
+    return await session.get(ProfileRevision, person.current_revision_id) if person.current_revision_id else None
+
+
 # ---- CV revisions ----------------------------------------------------------------------------
 
 async def revisions(session: AsyncSession, person_id: int) -> list[ProfileRevision]:

@@ -6,11 +6,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Person, ProfileRevision, RevisionChange, User
-from services import audit, cv
+from models import Person, ProfileRevision, RevisionChange, Task, User
+from rules.clock import local_date
+from services import audit, cv, documents, notify
+from services.actors import actor_user_ids
 from services.errors import Forbidden, Invalid, NotFound
 from services.scope import Viewer, readable_person
-from services.tasks import local_date
 
 
 def record_changes(session: AsyncSession, revision_id: int, user_id: int, old: dict, new: dict,
@@ -86,3 +87,46 @@ async def diff_of(session: AsyncSession, person: Person, revision: ProfileRevisi
             {"username": username, "at": change.at.isoformat(), "old": change.old, "new": change.new})
     return [FieldDiff(name, label, old.get(name), revision.data.get(name), authors.get(name, []))
             for name, (label, _) in cv.FIELDS.items() if old.get(name) != revision.data.get(name)]
+
+
+async def facts(session: AsyncSession, person: Person, revision: ProfileRevision) -> dict[str, Any]:
+    """What every page about a revision shows: its attachments (with uploaders) and its diff."""
+    files = await documents.of_revision(session, revision.id)
+    uploaders = dict((await session.execute(select(User.id, User.username).where(
+        User.id.in_({f.uploaded_by_id for f in files} or {-1})))).all())
+    return {"attachments": files, "uploaders": uploaders, "diff": await diff_of(session, person, revision)}
+
+
+# ---- the steps of a revision's workflow ------------------------------------------------------
+
+async def valid_draft(session: AsyncSession, person_id: int, revision_id: int, now: datetime, *, missing: str,
+                      invalid: str) -> tuple[ProfileRevision, dict[str, Any]]:
+    """The person's unsubmitted revision with that id, and its data once valid."""
+    revision = await session.get(ProfileRevision, revision_id)
+    if revision is None or revision.person_id != person_id or revision.status not in ("draft", "returned"):
+        raise Invalid(missing, "no_draft")
+    clean, errors = cv.validate(revision.data, local_date(now))
+    if errors:
+        raise Invalid(f"{invalid}: " + " ".join(errors.values()), "invalid_cv", errors=errors)
+    return revision, clean
+
+
+async def review(session: AsyncSession, task: Task, *, outcome: str, actor_user_id: int, comment: str,
+                 now: datetime) -> ProfileRevision:
+    """HR accepts the person's submitted revision for the month's approval, or returns it with a reason."""
+    revision = (await session.execute(select(ProfileRevision).where(
+        ProfileRevision.person_id == task.subject_person_id, ProfileRevision.status == "submitted")
+        .order_by(ProfileRevision.number.desc()))).scalars().first()
+    if revision is None:
+        raise Invalid("Không có bản sơ yếu lý lịch chờ kiểm tra.", "nothing_to_review")
+    if outcome == "return" and not comment:
+        raise Invalid("Ghi rõ lý do trả lại để cá nhân bổ sung.", "missing_comment")
+    revision.status = "ready" if outcome == "accept" else "returned"
+    revision.review_comment = comment or None
+    revision.reviewed_by_id, revision.reviewed_at, revision.updated_at = actor_user_id, now, now
+    if outcome == "return":
+        person = await actor_user_ids(session, "person", task.unit_id, task.subject_person_id)
+        await notify.notify(session, user_ids=set(person), key=f"task{task.id}/returned", kind="returned",
+                            subject="Sơ yếu lý lịch bị trả lại",
+                            body=f"Cán bộ tổ chức trả lại sơ yếu lý lịch: {comment}", task_id=task.id)
+    return revision

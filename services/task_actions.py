@@ -15,10 +15,11 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
 from models import Task
-from services import auth, cv, delegations, people
+from rules.clock import local_date
+from services import steps
 from services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from services.scope import Viewer
-from services.tasks import DYNAMIC_ACTORS, OUTCOMES, can_complete, local_date, readable_task
+from services.tasks import can_complete, readable_task
 from workflows.contracts import CompleteTaskInput, TaskResult
 
 
@@ -38,21 +39,22 @@ async def complete(client: Client, session: AsyncSession, viewer: Viewer, task_i
     task = await readable_task(session, viewer, task_id)
     if task.status != "open":
         raise Conflict("Nhiệm vụ này không còn mở.", "task_not_open")
-    if task.kind in DYNAMIC_ACTORS:  # the head, or a deputy whose delegation is valid today
-        await delegations.signing_capacity(session, task.unit_id, viewer.user_id, local_date(datetime.now(UTC)))
+    kind = steps.get(task.kind)
+    if kind.dynamic_actors is not None:  # e.g. the head, or a deputy whose delegation is valid today
+        await kind.dynamic_actors.check(session, task.unit_id, viewer.user_id, local_date(datetime.now(UTC)))
     elif not await can_complete(session, viewer, task):
         raise Forbidden("Bạn không được giao nhiệm vụ này.", "not_your_task")
-    if outcome not in OUTCOMES[task.kind]:
-        raise Invalid(f"Kết quả không hợp lệ; chọn một trong: {', '.join(OUTCOMES[task.kind])}.", "bad_outcome")
-    payload, code = await _prepare(session, task, outcome, dict(data or {}))
+    if outcome not in kind.outcomes:
+        raise Invalid(f"Kết quả không hợp lệ; chọn một trong: {', '.join(kind.outcomes)}.", "bad_outcome")
+    prepared = await kind.prepare(session, task, outcome, dict(data or {}))
     workflow_id = task.workflow_id
     await session.rollback()  # end the read transaction: the activity writes in its own
-    update = CompleteTaskInput(task_id=task_id, outcome=outcome, actor_user_id=viewer.user_id, data=payload)
+    update = CompleteTaskInput(task_id=task_id, outcome=outcome, actor_user_id=viewer.user_id, data=prepared.data)
     handle = client.get_workflow_handle(workflow_id)
     for attempt in range(OPENING_RETRIES + 1):
         try:
             result = await handle.execute_update("complete_task", update, result_type=TaskResult)
-            return Completion(task_id, result, code)
+            return Completion(task_id, result, prepared.shown_once)
         except WorkflowUpdateFailedError as err:
             refusal = _refusal(err)
             # The task row is committed a moment before the workflow records the task as open.
@@ -68,28 +70,6 @@ async def _still_open(session: AsyncSession, task_id: int) -> bool:
     status = (await session.execute(select(Task.status).where(Task.id == task_id))).scalar_one_or_none()
     await session.rollback()
     return status == "open"
-
-
-async def _prepare(session: AsyncSession, task, outcome: str, data: dict) -> tuple[dict, str | None]:
-    if task.kind == "create_account":
-        username = str(data.get("username") or "").strip().lower()
-        if not username:
-            raise Invalid("Nhập tên đăng nhập cho cá nhân.", "missing_username")
-        code = auth.new_activation_code()
-        return {"username": username, "activation_hash": auth.hash_secret(code)}, code
-    if task.kind == "sign_approval":
-        return {"decisions": dict(data.get("decisions") or {}), "reasons": dict(data.get("reasons") or {})}, None
-    if task.kind in ("self_entry", "update_entry"):
-        revision = await people.working_revision(session, task.subject_person_id)
-        if revision is None or revision.status not in ("draft", "returned"):
-            raise Invalid("Chưa có bản sơ yếu lý lịch nháp; hãy lưu nháp trước khi nộp.", "no_draft")
-        _, errors = cv.validate(revision.data, local_date(datetime.now(UTC)))
-        if errors:
-            raise Invalid("Sơ yếu lý lịch chưa hợp lệ: " + " ".join(errors.values()), "invalid_cv", errors=errors)
-        return {"revision_id": revision.id}, None
-    if task.kind in ("review_entry", "review_update") and outcome == "return" and not str(data.get("comment") or "").strip():
-        raise Invalid("Ghi rõ lý do trả lại để cá nhân bổ sung.", "missing_comment")
-    return {"comment": str(data.get("comment") or "").strip()}, None
 
 
 def _refusal(err: WorkflowUpdateFailedError) -> DomainError:

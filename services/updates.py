@@ -9,8 +9,8 @@ from temporalio.common import WorkflowIDReusePolicy
 
 from models import ProfileRevision
 from rules.profiles import get_profile
-from services import audit, cv, revisions
-from services.onboarding import commit_or_cancel
+from services import audit, cv, documents, revisions
+from services.onboarding import cancel_if_not_saved
 from services.errors import Conflict, Forbidden, Invalid
 from services.scope import Viewer, readable_person
 from workflows.contracts import UpdateInput
@@ -22,7 +22,8 @@ OPEN_STATUSES = ("draft", "submitted", "returned", "ready", "returned_by_head")
 
 async def start(client: Client, task_queue: str, session: AsyncSession, viewer: Viewer, person_id: int, *,
                 kind: str, change_date: date, reason: str, data: dict[str, Any], decision_no: str | None,
-                today: date) -> ProfileRevision:
+                today: date, document: tuple[str, bytes] | None = None, max_bytes: int = 0) -> ProfileRevision:
+    """Open the draft revision (with its scanned document, when given) and start its workflow."""
     person = await readable_person(session, viewer, person_id)
     if kind not in KINDS:
         raise Invalid(f"Loại cập nhật phải là một trong: {', '.join(KINDS)}.", "bad_kind")
@@ -56,6 +57,8 @@ async def start(client: Client, task_queue: str, session: AsyncSession, viewer: 
     await session.flush()
     revision.workflow_id = workflow_id(revision.id)
     revisions.record_changes(session, revision.id, viewer.user_id, current.data, revision.data, datetime.now(UTC))
+    if document is not None:
+        await documents.attach(session, viewer, revision.id, *document, max_bytes=max_bytes)
     profile = get_profile(person.profile, on=change_date)
     await audit.record(session, actor=viewer.username, action="update.starting", subject=f"person:{person.id}")
     await session.flush()  # any database refusal comes before the workflow exists
@@ -66,5 +69,5 @@ async def start(client: Client, task_queue: str, session: AsyncSession, viewer: 
         id=revision.workflow_id, task_queue=task_queue, id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
     await audit.record(session, actor=viewer.username, action="update.started", subject=f"person:{person.id}",
                        revision=revision.number, kind=kind, change_date=change_date.isoformat())
-    await commit_or_cancel(client, session, revision.workflow_id)
+    cancel_if_not_saved(client, session, revision.workflow_id)
     return revision

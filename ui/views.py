@@ -3,12 +3,13 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from unidecode import unidecode
 
 from models import Person, Task, Unit
 from models.tasks import ESCALATION_LEVELS
+from services import catalogs, cv
 from services.scope import Viewer
 from services.tasks import DUE_SOON_DAYS
+from ui.formats import vn_date
 
 UNIT_VIEW_ROLES = ("unit_hr", "unit_head", "sonoivu_admin", "sonoivu_director", "auditor")
 HIRE_ROLES = ("unit_hr", "sonoivu_admin")
@@ -49,25 +50,11 @@ def escalation_label(task: Task) -> str:
     return ESCALATION_LEVELS.get(task.escalation_level, str(task.escalation_level))
 
 
-def suggest_username(full_name: str) -> str:
-    """«Nguyễn Văn An» → «an.nguyenvan»: given name, dot, the rest, without diacritics."""
-    words = ["".join(ch for ch in unidecode(word).lower() if ch.isalnum()) for word in full_name.split()]
-    words = [w for w in words if w]
-    if not words:
-        return ""
-    if len(words) == 1:
-        return words[0]
-    return f"{words[-1]}.{''.join(words[:-1])}"
-
-
 CV_DATE_FIELDS = ("date_of_birth", "citizen_id_issued_on", "salary_from")
 
 
 def cv_rows(data: dict) -> list[dict]:
     """The CV as (label, shown value) rows in the order of the form; work history kept as a list."""
-    from services import catalogs, cv
-    from ui.web import vn_date
-
     rows = []
     for name, (label, required) in cv.FIELDS.items():
         value = data.get(name)
@@ -101,9 +88,6 @@ SYNC_ROLES = ("sonoivu_admin", "auditor")
 
 def cv_value(name: str, value) -> str:
     """One CV value as shown to people (dates dd/mm/yyyy, sex and grade by name, history as lines)."""
-    from services import catalogs, cv
-    from ui.web import vn_date
-
     if value in (None, "", []):
         return ""
     if isinstance(value, list):
@@ -116,16 +100,6 @@ def cv_value(name: str, value) -> str:
     if name == "grade_code" and value in catalogs.GRADES:
         return f"{value} — {catalogs.GRADES[value][0]}"
     return str(value)
-
-
-def file_size(size: int | None) -> str:
-    if size is None:
-        return ""
-    if size < 1024:
-        return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.1f} KB".replace(".", ",")
-    return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
 
 
 def may_see_approvals(viewer: Viewer) -> bool:

@@ -1,10 +1,8 @@
 """What every page shares: templates and their filters, rendering, CSRF, flashes, the error page."""
 import secrets
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -15,68 +13,15 @@ from models.accounts import ROLES
 from services import notify
 from services.errors import DomainError, Forbidden
 from services.scope import Viewer
-from ui.views import cv_rows, cv_value, file_size, may_delegate, may_see_approvals, may_see_sync
+from ui.formats import file_size, iso_date, vn_date, vn_datetime
+from ui.views import cv_rows, cv_value, may_delegate, may_see_approvals, may_see_sync
 
 HERE = Path(__file__).resolve().parent
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 CSRF_FIELD = "csrf"
 CSRF_EXPIRED = "Phiên làm việc đã hết hạn, vui lòng tải lại trang."
 STATUS_TITLES = {400: "Yêu cầu không hợp lệ", 401: "Chưa đăng nhập", 403: "Không có quyền truy cập",
                  404: "Không tìm thấy", 409: "Xung đột dữ liệu", 422: "Dữ liệu không hợp lệ",
                  423: "Tài khoản tạm khóa"}
-
-
-# ---- dates and times, always shown as in Việt Nam -------------------------------------------
-
-def vn_now() -> datetime:
-    return datetime.now(UTC).astimezone(VN)
-
-
-def vn_today() -> date:
-    return vn_now().date()
-
-
-def _as_date(value: Any) -> date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return value.astimezone(VN).date() if value.tzinfo else value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
-
-
-def vn_date(value: Any) -> str:
-    """dd/mm/yyyy of a date, an aware datetime (in Việt Nam) or an ISO string; '' for nothing."""
-    day = _as_date(value)
-    if day is None:
-        return "" if value in (None, "") else str(value)
-    return f"{day:%d/%m/%Y}"
-
-
-def vn_datetime(value: Any) -> str:
-    """HH:MM dd/mm/yyyy in Việt Nam time of an aware datetime (or ISO string)."""
-    if value in (None, ""):
-        return ""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    if not isinstance(value, datetime):
-        return vn_date(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return f"{value.astimezone(VN):%H:%M %d/%m/%Y}"
-
-
-def iso_date(value: Any) -> str:
-    """The value of a type=date input: ISO when the value is a date, else as typed."""
-    day = _as_date(value)
-    return day.isoformat() if day else ("" if value is None else str(value))
 
 
 templates = Jinja2Templates(directory=str(HERE / "templates"))

@@ -4,10 +4,7 @@ Dates travel as ISO strings ("YYYY-MM-DD"), times as ISO 8601 with offset, so hi
 readable and replay-safe whatever the converter does with date objects.
 """
 from dataclasses import dataclass, field
-from datetime import timedelta, timezone
 from typing import Any
-
-VN_TZ = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")  # Việt Nam has no daylight saving
 
 
 @dataclass

@@ -1,21 +1,16 @@
 """Onboarding: HR creates the account → the person enters their CV → HR reviews (maybe returns)
 → the month's approval (the head may return it too)."""
-from datetime import datetime
-
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from rules.clock import local_date
     from workflows.approval_gate import ApprovalGate, AwaitsApproval
-    from workflows.contracts import VN_TZ, OnboardingInput, PersonStatusInput
+    from workflows.contracts import OnboardingInput, PersonStatusInput
     from workflows.human_task import HumanTasks, activity, person_step
 
 
 def workflow_id(person_id: int) -> str:
     return f"onboarding/{person_id}"
-
-
-def local_date(moment: str) -> str:
-    return datetime.fromisoformat(moment).astimezone(VN_TZ).date().isoformat()
 
 
 @workflow.defn(name="Onboarding")
@@ -36,7 +31,7 @@ class OnboardingWorkflow(AwaitsApproval):
         self.stage = "account"
         account = await self.tasks.run(person_step("account", "create_account", "account_creation",
                                                   inp.hired_on, "unit_hr", inp))
-        start, attempt = local_date(account.completed_at), 1
+        start, attempt = local_date(account.completed_at).isoformat(), 1
         while True:
             revision_id, start = await self._enter_and_review(inp, start, attempt)
             attempt += 1
@@ -58,4 +53,4 @@ class OnboardingWorkflow(AwaitsApproval):
         review = await self.tasks.run(person_step(f"review#{attempt}", "review_entry", None, start, "unit_hr", inp))
         if review.outcome == "accept":
             return int(review.result["revision_id"]), start
-        return None, local_date(review.completed_at)
+        return None, local_date(review.completed_at).isoformat()

@@ -3,10 +3,10 @@ of the change → reviewed by HR (personal changes) → the month's approval."""
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from rules.clock import local_date
     from workflows.approval_gate import ApprovalGate, AwaitsApproval
     from workflows.contracts import UpdateInput
     from workflows.human_task import HumanTasks, person_step
-    from workflows.onboarding import local_date
 
 
 def workflow_id(revision_id: int) -> str:
@@ -37,7 +37,7 @@ class ProfileUpdateWorkflow(AwaitsApproval):
                                                          "unit_hr", inp))
                 attempt += 1
                 if review.outcome != "accept":
-                    start = local_date(review.completed_at)
+                    start = local_date(review.completed_at).isoformat()
                     continue
             else:
                 attempt += 1

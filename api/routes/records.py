@@ -12,7 +12,7 @@ from models import Approval, ProfileRevision
 from services import approvals, delegations, documents, exports, national_sync, revisions, updates
 from services.errors import Invalid, NotFound
 from services.scope import readable_person
-from services.tasks import local_date
+from rules.clock import local_date
 
 router = APIRouter(prefix="/api", tags=["records"])
 

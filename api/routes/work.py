@@ -6,6 +6,7 @@ from pydantic import BaseModel
 
 from api.deps import CurrentUser, SessionDep, StateDep, TemporalDep
 from api.views import person_view, step_view, task_detail, task_view
+from rules.clock import local_date
 from services import onboarding, people, task_actions, tasks
 from models import ProfileRevision
 from services.scope import readable_person
@@ -33,7 +34,7 @@ class CompleteBody(BaseModel):
 async def register_hire(body: HireBody, viewer: CurrentUser, session: SessionDep, state: StateDep,
                         client: TemporalDep) -> dict:
     person = await onboarding.hire(client, state.task_queue, session, viewer, people.HireInput(**body.model_dump()),
-                                   profile_name=state.settings.profile, today=tasks.local_date(datetime.now(UTC)))
+                                   profile_name=state.settings.profile, today=local_date(datetime.now(UTC)))
     return {"person_id": person.id, "workflow_id": f"onboarding/{person.id}"}
 
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF
 from fpdf.fonts import FontFace
+
+from rules.clock import VN_TZ
 
 from services.cv import FIELDS, SEX, parse_date
 
@@ -27,14 +29,6 @@ CV_TITLE = "SƠ YẾU LÝ LỊCH CÁN BỘ, CÔNG CHỨC, VIÊN CHỨC"
 BATCH_TITLE = "PHÊ DUYỆT DỮ LIỆU CÁN BỘ, CÔNG CHỨC, VIÊN CHỨC"
 DATE_FIELDS = {"date_of_birth", "citizen_id_issued_on", "salary_from"}
 DECISIONS = {"approved": "Phê duyệt", "approve": "Phê duyệt", "returned": "Trả lại", "return": "Trả lại"}
-
-try:
-    from zoneinfo import ZoneInfo
-
-    VN_TZ: Any = ZoneInfo("Asia/Ho_Chi_Minh")
-except Exception:  # no tz database on the machine: Việt Nam has no daylight saving time
-    VN_TZ = timezone(timedelta(hours=7), "ICT")
-
 
 def _t(value: Any) -> str:
     """Text as NFC (DejaVu has the precomposed Vietnamese letters; pdftotext returns them as such)."""

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from models import Attachment, ProfileRevision
 from services.signing import pdfsig_report, validate_pdf
-from services.tasks import local_date
+from rules.clock import local_date
 from tests.helpers import complete_as, onboard_to_ready, open_task
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

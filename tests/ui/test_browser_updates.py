@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from models import Attachment, Person, ProfileRevision
 from services import approvals
-from services.tasks import local_date
+from rules.clock import local_date
 from tests.helpers import CV_VALID, complete_as, onboard_to_ready, open_task
 from tests.ui.browser import login, logout, reload_until
 

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 
 from tests.conftest import PASSWORD
 from tests.helpers import CITIZEN_ID
-from ui.views import suggest_username
+from services.steps.create_account import suggest_username
 from ui.web import safe_next, vn_date, vn_datetime
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')

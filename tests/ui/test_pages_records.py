@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from models import Delegation
-from services.tasks import local_date
+from rules.clock import local_date
 from tests.helpers import CITIZEN_ID
 from tests.ui.test_pages import csrf_of
 

@@ -16,7 +16,8 @@ from services.errors import Conflict, Forbidden, NotFound
 from tests.helpers import (
     CV_VALID, complete_as, hire, notifications, open_task, save_cv, task_by_id, until,
 )
-from workflows.contracts import VN_TZ, CompleteTaskInput
+from rules.clock import VN_TZ
+from workflows.contracts import CompleteTaskInput
 
 CAL = WorkingCalendar()
 

@@ -13,7 +13,8 @@ from services import approvals, delegations, national_sync, org
 from services.errors import DomainError, Invalid, NotFound
 from services.scope import Viewer
 from ui.views import APPROVAL_STATES, APPROVAL_VIEW_ROLES, DELEGATION_ROLES, SYNC_ROLES
-from ui.web import check_csrf, flash, redirect, render, vn_today
+from ui.formats import vn_today
+from ui.web import check_csrf, flash, redirect, render
 
 router = APIRouter(include_in_schema=False)
 Csrf = Depends(check_csrf)

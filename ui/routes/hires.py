@@ -8,7 +8,8 @@ from models.people import PERSON_KINDS
 from services import cv, onboarding, org, people
 from services.errors import DomainError, Invalid
 from ui.views import HIRE_ROLES
-from ui.web import check_csrf, flash, redirect, render, vn_today
+from ui.formats import vn_today
+from ui.web import check_csrf, flash, redirect, render
 
 router = APIRouter(include_in_schema=False)
 HIRE_FIELDS = ("full_name", "sex", "date_of_birth", "citizen_id", "unit_id", "hired_on", "kind", "email")

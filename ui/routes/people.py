@@ -8,7 +8,7 @@ from sqlalchemy import select
 from api.deps import CurrentUser, SessionDep, StateDep, TemporalDep
 from models import ProfileRevision, Task, TaskCandidate
 from models.people import PERSON_KINDS, PERSON_STATUSES, REVISION_STATUSES
-from services import catalogs, cv, exports, people, task_actions
+from services import catalogs, cv, exports, people, task_actions, tasks
 from services.errors import DomainError, Forbidden
 from services.scope import Viewer, readable_person
 from ui.views import REVISION_KINDS, unit_names
@@ -95,17 +95,8 @@ async def cv_form_page(request: Request, session, viewer: Viewer, person, data: 
         grade_options=[(code, f"{code} — {name}") for code, (name, _) in catalogs.GRADES.items()],
         grades_json=catalogs.GRADES, groups_json=catalogs.SALARY_GROUPS, revision=revision,
         revision_status=REVISION_STATUSES.get(revision.status, "") if revision else "",
-        self_entry=await open_self_entry(session, viewer, person.id) is not None,
+        self_entry=await tasks.open_task_for(session, viewer, person.id, "self_entry") is not None,
         error=error, errors=errors or {})
-
-
-async def open_self_entry(session, viewer: Viewer, person_id: int) -> Task | None:
-    """The open self-entry task of this person that this viewer may complete."""
-    query = (select(Task).join(TaskCandidate, TaskCandidate.task_id == Task.id)
-             .where(Task.subject_person_id == person_id, Task.kind == "self_entry", Task.status == "open",
-                    TaskCandidate.user_id == viewer.user_id, TaskCandidate.can_complete)
-             .order_by(Task.id.desc()))
-    return (await session.execute(query)).scalars().first()
 
 
 @router.get("/people/{person_id}/cv")
@@ -132,7 +123,7 @@ async def save_cv(person_id: int, request: Request, viewer: CurrentUser, session
     if form.get("action") != "submit":
         flash(request, "Đã lưu nháp.")
         return redirect(f"/people/{person_id}/cv")
-    task = await open_self_entry(session, viewer, person_id)
+    task = await tasks.open_task_for(session, viewer, person_id, "self_entry")
     if task is None:
         return await cv_form_page(request, session, viewer, person, data, status_code=409, error=(
             "Đã lưu nháp, nhưng chưa nộp được: bạn không có nhiệm vụ «Tự nhập sơ yếu lý lịch» đang mở."))

@@ -12,11 +12,12 @@ from starlette.datastructures import UploadFile
 from api.deps import CurrentUser, SessionDep, StateDep, TemporalDep
 from models import Attachment, Person, ProfileRevision, Task, TaskCandidate, User
 from models.people import REVISION_STATUSES
-from services import catalogs, cv, documents, people, revisions, task_actions, updates
+from services import catalogs, cv, documents, people, revisions, task_actions, tasks, updates
 from services.errors import DomainError, Forbidden, Invalid, NotFound
 from services.scope import Viewer, readable_person
 from ui.views import REVISION_KINDS, UPDATE_FIELDS
-from ui.web import check_csrf, flash, redirect, render, safe_next, vn_today
+from ui.formats import vn_today
+from ui.web import check_csrf, flash, redirect, render, safe_next
 
 router = APIRouter(include_in_schema=False)
 Csrf = Depends(check_csrf)
@@ -67,23 +68,6 @@ async def read_upload(upload: Any, max_bytes: int) -> tuple[str, bytes] | None:
 def check_file(filename: str, content: bytes, max_bytes: int) -> None:
     """services.documents' own checks, run before anything is written."""
     documents.check_file(content, max_bytes=max_bytes)
-
-
-async def open_task_for(session, viewer: Viewer, person_id: int, kind: str) -> Task | None:
-    """The open task of this kind about this person that this viewer may complete."""
-    query = (select(Task).join(TaskCandidate, TaskCandidate.task_id == Task.id)
-             .where(Task.subject_person_id == person_id, Task.kind == kind, Task.status == "open",
-                    TaskCandidate.user_id == viewer.user_id, TaskCandidate.can_complete)
-             .order_by(Task.id.desc()))
-    return (await session.execute(query)).scalars().first()
-
-
-async def revision_facts(session, person: Person, revision: ProfileRevision) -> dict[str, Any]:
-    """What every page about a revision shows: its attachments (with uploaders) and its diff."""
-    files = await documents.of_revision(session, revision.id)
-    uploaders = dict((await session.execute(select(User.id, User.username).where(
-        User.id.in_({f.uploaded_by_id for f in files} or {-1})))).all())
-    return {"attachments": files, "uploaders": uploaders, "diff": await revisions.diff_of(session, person, revision)}
 
 
 def may_author(viewer: Viewer, person: Person) -> bool:
@@ -153,7 +137,7 @@ async def start_update(person_id: int, request: Request, viewer: CurrentUser, se
             change_date = date.fromisoformat(values["change_date"])
         except ValueError:
             raise Invalid("Ngày thay đổi không hợp lệ (nhập ngày/tháng/năm).", "bad_change_date") from None
-        current = await session.get(ProfileRevision, person.current_revision_id) if person.current_revision_id else None
+        current = await people.current_revision(session, person)
         changes = typed_changes({k: values[k] for k in UPDATE_FIELDS}, current.data if current else {})
         if current is not None:
             if not changes:
@@ -167,19 +151,10 @@ async def start_update(person_id: int, request: Request, viewer: CurrentUser, se
     try:
         revision = await updates.start(client, state.task_queue, session, viewer, person.id, kind=values["kind"],
                                        change_date=change_date, reason=values["reason"], data=changes,
-                                       decision_no=values["decision_no"] or None, today=today)
+                                       decision_no=values["decision_no"] or None, today=today,
+                                       document=upload, max_bytes=max_bytes)
     except DomainError as err:
         return await again(err)
-    # started (and committed): the document goes with it
-    if upload is not None:
-        try:
-            await documents.attach(session, viewer, revision.id, upload[0], upload[1], max_bytes=max_bytes)
-            await session.commit()
-        except DomainError as err:
-            await session.rollback()
-            flash(request, f"Đã tạo bản cập nhật số {revision.number}, nhưng chưa đính kèm được tài liệu: "
-                           f"{err.message}", "error")
-            return redirect(f"/revisions/{revision.id}")
     flash(request, f"Đã tạo bản cập nhật số {revision.number}. Kiểm tra nội dung và tài liệu đính kèm, "
                    "rồi bấm «Nộp bản cập nhật».")
     return redirect(f"/revisions/{revision.id}")
@@ -197,9 +172,9 @@ async def revision_page(request: Request, session, viewer: Viewer, revision_id: 
         {revision.author_id, revision.reviewed_by_id} - {None} or {-1})))).all())
     is_working = working is not None and working.id == revision.id
     editable = is_working and revision.status in EDITABLE and revision.kind != "onboarding"
-    submit_task = (await open_task_for(session, viewer, person.id, "update_entry")
+    submit_task = (await tasks.open_task_for(session, viewer, person.id, "update_entry")
                    if editable and may_author(viewer, person) else None)
-    review_task = (await open_task_for(session, viewer, person.id, "review_update")
+    review_task = (await tasks.open_task_for(session, viewer, person.id, "review_update")
                    if revision.status == "submitted" else None)
     may_correct = viewer.has("unit_hr") and revision.status in CORRECTABLE
     return await render(
@@ -213,7 +188,7 @@ async def revision_page(request: Request, session, viewer: Viewer, revision_id: 
         values=values if values is not None else {n: _as_text(revision.data.get(n)) for n in UPDATE_FIELDS},
         error=error, errors=errors or {}, upload_error=upload_error,
         max_mb=request.app.state.hoso.settings.attachment_max_bytes // (1024 * 1024),
-        **await revision_facts(session, person, revision))
+        **await revisions.facts(session, person, revision))
 
 
 @router.get("/revisions/{revision_id}")
@@ -285,7 +260,7 @@ async def submit_revision(revision_id: int, request: Request, viewer: CurrentUse
                           client: TemporalDep):
     """«Nộp bản cập nhật»: completes the open update_entry task, as the task page does."""
     revision = await revisions.readable_revision(session, viewer, revision_id)
-    task = await open_task_for(session, viewer, revision.person_id, "update_entry")
+    task = await tasks.open_task_for(session, viewer, revision.person_id, "update_entry")
     if task is None:
         return await revision_page(request, session, viewer, revision_id, status_code=409, error=(
             "Chưa nộp được: bạn không có nhiệm vụ «Cập nhật thông tin hồ sơ» đang mở "

@@ -1,0 +1,40 @@
+"""Who acts for a role at a unit, who holds a written delegation, who is a task's candidate."""
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Delegation, RoleGrant, TaskCandidate, User
+from services import org
+
+
+async def actor_user_ids(session: AsyncSession, role: str, unit_id: int, person_id: int | None) -> dict[int, str]:
+    """The users who act in `role` for a unit: its own holders, else the nearest ancestor's."""
+    if role == "person":
+        user = (await session.execute(select(User.id).where(User.person_id == person_id))).first()
+        return {user[0]: "Chính cá nhân"} if user else {}
+    if role in ("unit_hr", "unit_head"):
+        for level, ancestor in enumerate(await org.ancestors(session, unit_id)):
+            rows = (await session.execute(select(RoleGrant.user_id).where(
+                RoleGrant.role == role, RoleGrant.unit_id == ancestor))).all()
+            if rows:
+                reason = "Được giao tại đơn vị" if level == 0 else "Được giao tại đơn vị cấp trên"
+                return {row[0]: reason for row in rows}
+        return {}
+    rows = (await session.execute(select(RoleGrant.user_id).where(RoleGrant.role == role))).all()
+    return {row[0]: "Vai trò cấp tỉnh" for row in rows}
+
+
+async def delegate_ids(session: AsyncSession, unit_id: int, on: date) -> dict[int, str]:
+    """The deputies holding a written delegation for the unit that is valid that day and not revoked."""
+    rows = await session.execute(select(Delegation.delegate_id, Delegation.document_no).where(
+        Delegation.unit_id == unit_id, Delegation.revoked_at.is_(None), Delegation.valid_from <= on,
+        Delegation.valid_to >= on))
+    return {user_id: f"Ủy quyền theo văn bản số {number}" for user_id, number in rows}
+
+
+async def candidate_ids(session: AsyncSession, task_id: int) -> set[int]:
+    """The users who may complete the task (watchers excluded)."""
+    rows = await session.execute(select(TaskCandidate.user_id).where(
+        TaskCandidate.task_id == task_id, TaskCandidate.can_complete))
+    return {row[0] for row in rows}
