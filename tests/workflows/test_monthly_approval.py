@@ -143,13 +143,16 @@ async def test_delegations_valid_expired_revoked(ts_env, ts_worker, db, org, tas
     revision_id = await _revision_of(db, person_id)
     decisions = {"decisions": {str(revision_id): "approve"}}
     head = await viewer(db, "head.syt")
+    # The signing effect checks a delegation on the server's (skipped) day, the web side on the real
+    # day: each delegation below is expired, or valid, on both days.
+    since = min(day, datetime.now(VN_TZ).date())
     async with db.session() as session:  # a deputy: the HR official of the unit, delegated in writing
         expired = await delegations.create(session, head, unit_id=unit, delegate_username="hr.syt-ds",
-                                           document_no="01/UQ-SYT", valid_from=day - timedelta(days=30),
-                                           valid_to=day - timedelta(days=1))
+                                           document_no="01/UQ-SYT", valid_from=since - timedelta(days=30),
+                                           valid_to=since - timedelta(days=1))
         revoked = await delegations.create(session, head, unit_id=unit, delegate_username="hr.syt-bv",
-                                           document_no="02/UQ-SYT", valid_from=day, valid_to=day + timedelta(days=60),
-                                           client=ts_env.client)
+                                           document_no="02/UQ-SYT", valid_from=since,
+                                           valid_to=day + timedelta(days=60), client=ts_env.client)
     async with db.session() as session:
         await delegations.revoke(session, head, revoked.id, client=ts_env.client)
     for deputy in ("hr.syt-ds", "hr.syt-bv"):  # an expired or revoked delegation confers nothing
@@ -163,7 +166,7 @@ async def test_delegations_valid_expired_revoked(ts_env, ts_worker, db, org, tas
     assert "không được giao" in str(refused.value.cause)
     async with db.session() as session:
         await delegations.create(session, head, unit_id=unit, delegate_username="hr.syt-ds",
-                                 document_no="03/UQ-SYT", valid_from=day, valid_to=day + timedelta(days=30),
+                                 document_no="03/UQ-SYT", valid_from=since, valid_to=day + timedelta(days=30),
                                  client=ts_env.client)
     done = await complete_as(db, ts_env.client, "hr.syt-ds", task.id, "sign", decisions)
     assert done.result.outcome == "sign"
