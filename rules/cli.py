@@ -1,6 +1,6 @@
 """CLI: ``hoso deadline PROFILE RULE START`` and ``hoso profiles``.
 
-``core/cli.py`` forwards the ``deadline`` and ``profiles`` subcommands here.
+``bootstrap/cli.py`` forwards the ``deadline`` and ``profiles`` subcommands here.
 Calendar: ``WorkingCalendar()`` with the bundled decisions (no DB layer here).
 """
 

@@ -329,6 +329,13 @@ async def readable_approval(session: AsyncSession, viewer: Viewer, approval_id: 
     return approval
 
 
+async def signing_tasks(session: AsyncSession, workflow_ids: list[str]) -> dict[str, int]:
+    """The signing task of each approval workflow (workflow id → task id)."""
+    rows = await session.execute(select(Task.workflow_id, Task.id).where(
+        Task.workflow_id.in_(workflow_ids or ["-"]), Task.kind == "sign_approval").order_by(Task.id))
+    return dict(rows.all())
+
+
 async def items_view(session: AsyncSession, approval_id: int) -> list[dict]:
     rows = (await session.execute(
         select(ApprovalItem, ProfileRevision, Person).join(ProfileRevision, ProfileRevision.id == ApprovalItem.revision_id)

@@ -37,6 +37,16 @@ async def get_user(session: AsyncSession, user_id: int) -> User | None:
     return await session.get(User, user_id)
 
 
+async def full_names(session: AsyncSession, user_ids: set[int]) -> dict[int, str]:
+    rows = await session.execute(select(User.id, User.full_name).where(User.id.in_(user_ids or {-1})))
+    return dict(rows.all())
+
+
+async def users_by_id(session: AsyncSession, user_ids: set[int]) -> dict[int, User]:
+    rows = await session.execute(select(User).where(User.id.in_(user_ids or {-1})))
+    return {user.id: user for user in rows.scalars()}
+
+
 class LoginRefused(DomainError):
     status = 401
     keep_changes = True  # the failure count must survive the refusal

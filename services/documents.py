@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Attachment, ProfileRevision
 from services import audit
-from services.errors import Forbidden, Invalid
+from services.errors import Forbidden, Invalid, NotFound
 from services.scope import Viewer, readable_person
 
 SIGNATURES = {  # magic bytes → content type
@@ -54,6 +54,14 @@ async def attach(session: AsyncSession, viewer: Viewer, revision_id: int, filena
     await session.flush()
     await audit.record(session, actor=viewer.username, action="attachment.added", subject=f"revision:{revision.id}",
                        sha256=attachment.sha256, size=attachment.size, content_type=kind)
+    return attachment
+
+
+async def of_revision_by_id(session: AsyncSession, revision_id: int, attachment_id: int) -> Attachment:
+    """One attachment of a revision the caller has already read within the viewer's scope."""
+    attachment = await session.get(Attachment, attachment_id)
+    if attachment is None or attachment.revision_id != revision_id:
+        raise NotFound("Không tìm thấy tài liệu đính kèm.", "attachment_not_found")
     return attachment
 
 

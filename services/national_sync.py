@@ -113,6 +113,15 @@ async def summary(session: AsyncSession) -> dict[str, int]:
     return counts
 
 
+async def labels(session: AsyncSession, outbox: list[SyncOutbox]) -> tuple[dict[int, str], dict[int, int]]:
+    """The names of the rows' people and the numbers of their revisions, for the outbox page."""
+    people = await session.execute(select(Person.id, Person.full_name).where(
+        Person.id.in_({r.person_id for r in outbox} or {-1})))
+    numbers = await session.execute(select(ProfileRevision.id, ProfileRevision.number).where(
+        ProfileRevision.id.in_({r.revision_id for r in outbox} or {-1})))
+    return dict(people.all()), dict(numbers.all())
+
+
 async def rows(session: AsyncSession, status: str | None = None, limit: int = 200) -> list[SyncOutbox]:
     """The newest rows first, optionally of one status."""
     if status is not None and status not in OUTBOX_STATUSES:

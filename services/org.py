@@ -44,3 +44,7 @@ async def ancestors(session: AsyncSession, unit_id: int) -> list[int]:
     return [row[0] for row in rows]
 
 
+
+
+async def unit_names(session: AsyncSession) -> dict[int, str]:
+    return dict((await session.execute(select(Unit.id, Unit.name))).all())

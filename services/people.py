@@ -96,6 +96,11 @@ async def current_revision(session: AsyncSession, person: Person) -> ProfileRevi
     return await session.get(ProfileRevision, person.current_revision_id) if person.current_revision_id else None
 
 
+async def names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
+    rows = await session.execute(select(Person.id, Person.full_name).where(Person.id.in_(ids or {-1})))
+    return dict(rows.all())
+
+
 # ---- CV revisions ----------------------------------------------------------------------------
 
 async def revisions(session: AsyncSession, person_id: int) -> list[ProfileRevision]:

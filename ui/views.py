@@ -1,10 +1,7 @@
 """Small read helpers shared by the pages (labels, names, deadline states)."""
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from models import Person, Task, Unit
+from models import Task
 from models.tasks import ESCALATION_LEVELS
 from services import catalogs, cv
 from services.scope import Viewer
@@ -21,15 +18,6 @@ def sees_unit_tasks(viewer: Viewer) -> bool:
 
 def may_hire(viewer: Viewer) -> bool:
     return any(viewer.has(role) for role in HIRE_ROLES)
-
-
-async def unit_names(session: AsyncSession) -> dict[int, str]:
-    return dict((await session.execute(select(Unit.id, Unit.name))).all())
-
-
-async def person_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
-    rows = await session.execute(select(Person.id, Person.full_name).where(Person.id.in_(ids or {-1})))
-    return dict(rows.all())
 
 
 def deadline_state(task: Task, now: datetime | None = None) -> str:

@@ -13,7 +13,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from services.errors import Forbidden, NotFound
 from workflows.contracts import CompleteTaskInput
 from tests.helpers import complete_as, onboard_to_ready, open_task, task_by_id, until, viewer
-from workflows.contracts import VN_TZ
+from rules.clock import VN_TZ
 
 CAL = WorkingCalendar()
 

@@ -4,12 +4,10 @@ from datetime import date
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from api.deps import CurrentUser, SessionDep, TemporalDep, require
-from models import Approval, Person, ProfileRevision, RoleGrant, Task, User
 from models.approvals import APPROVAL_STATUSES
-from services import approvals, delegations, national_sync, org
+from services import approvals, auth, delegations, national_sync, org
 from services.errors import DomainError, Invalid, NotFound
 from services.scope import Viewer
 from ui.views import APPROVAL_STATES, APPROVAL_VIEW_ROLES, DELEGATION_ROLES, SYNC_ROLES
@@ -33,16 +31,10 @@ async def approvals_page(request: Request, viewer: CurrentUser, session: Session
     require(viewer, *APPROVAL_VIEW_ROLES)
     month = month if MONTH.match(month or "") else approvals.month_of(vn_today())
     rows = await approvals.month_overview(session, viewer, month)
-    signer_ids = {row["approval"].signed_by_id for row in rows if row["approval"] and row["approval"].signed_by_id}
-    signers = dict((await session.execute(select(User.id, User.full_name).where(
-        User.id.in_(signer_ids or {-1})))).all())
-    workflow_ids = [row["approval"].workflow_id for row in rows if row["approval"]]
-    open_tasks = dict((await session.execute(select(Task.workflow_id, Task.id).where(
-        Task.workflow_id.in_(workflow_ids or ["-"]), Task.kind == "sign_approval").order_by(Task.id))).all())
-    counts = {}
-    for row in rows:
-        if row["approval"]:
-            counts[row["approval"].id] = len(await approvals.items_view(session, row["approval"].id))
+    found = [row["approval"] for row in rows if row["approval"]]
+    signers = await auth.full_names(session, {a.signed_by_id for a in found if a.signed_by_id})
+    open_tasks = await approvals.signing_tasks(session, [a.workflow_id for a in found])
+    counts = {a.id: len(await approvals.items_view(session, a.id)) for a in found}
     summary = {state: sum(1 for row in rows if row["state"] == state) for state in APPROVAL_STATES}
     return await render(request, "approvals/index.html", viewer=viewer, active="approvals", month=month,
                         month_label=f"{month[5:]}/{month[:4]}", rows=rows, states=APPROVAL_STATES,
@@ -53,9 +45,7 @@ async def approvals_page(request: Request, viewer: CurrentUser, session: Session
 
 @router.get("/approvals/{approval_id}/signed.pdf")
 async def signed_pdf(approval_id: int, viewer: CurrentUser, session: SessionDep):
-    approval = await session.get(Approval, approval_id)
-    if approval is None or not viewer.sees_unit(approval.unit_id) or not approval.signed_pdf:
-        raise NotFound("Không tìm thấy bản phê duyệt đã ký.", "approval_not_found")
+    approval = await approvals.readable_approval(session, viewer, approval_id, signed=True)
     return Response(approval.signed_pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="phe-duyet-{approval.month}-{approval.unit_id}.pdf"'})
 
@@ -66,8 +56,7 @@ async def delegation_units(session, viewer: Viewer):
     """The units whose delegations this viewer records: those they head, or all for Sở Nội vụ."""
     if viewer.has("sonoivu_admin"):
         return await org.units_in(session, None)
-    headed = set((await session.execute(select(RoleGrant.unit_id).where(
-        RoleGrant.user_id == viewer.user_id, RoleGrant.role == "unit_head"))).scalars())
+    headed = {unit for role, unit in viewer.unit_grants if role == "unit_head"}
     return [unit for unit in await org.units_in(session, viewer.unit_scope) if unit.id in headed]
 
 
@@ -80,8 +69,7 @@ async def delegations_page(request: Request, session, viewer: Viewer, unit_id: i
     if unit is None:
         raise NotFound("Đơn vị nằm ngoài phạm vi của bạn.", "unit_out_of_scope")
     rows = await delegations.of_unit(session, unit.id)
-    users = {u.id: u for u in (await session.execute(select(User).where(
-        User.id.in_({d.delegate_id for d in rows} | {d.delegator_id for d in rows} or {-1})))).scalars()}
+    users = await auth.users_by_id(session, {d.delegate_id for d in rows} | {d.delegator_id for d in rows})
     today = vn_today()
 
     def state(d) -> tuple[str, str]:
@@ -128,7 +116,6 @@ async def create_delegation(request: Request, viewer: CurrentUser, session: Sess
                                               delegate_username=values["delegate"].lower(),
                                               document_no=values["document_no"], valid_from=valid_from,
                                               valid_to=valid_to, client=client)
-        await session.commit()
     except DomainError as err:
         await session.rollback()
         return await delegations_page(request, session, viewer, unit_id, values=values, status_code=err.status,
@@ -141,13 +128,8 @@ async def create_delegation(request: Request, viewer: CurrentUser, session: Sess
 async def revoke_delegation(delegation_id: int, request: Request, viewer: CurrentUser, session: SessionDep,
                             client: TemporalDep):
     _may_delegate(viewer)
-    try:
-        delegation = await delegations.revoke(session, viewer, delegation_id, client=client)
-        unit_id = delegation.unit_id
-        await session.commit()
-    except DomainError:
-        await session.rollback()
-        raise
+    delegation = await delegations.revoke(session, viewer, delegation_id, client=client)
+    unit_id = delegation.unit_id
     flash(request, f"Đã thu hồi văn bản ủy quyền số {delegation.document_no}.")
     return redirect(f"/delegations?unit_id={unit_id}")
 
@@ -159,10 +141,7 @@ async def sync_page(request: Request, viewer: CurrentUser, session: SessionDep, 
     require(viewer, *SYNC_ROLES)
     status = status if status in national_sync.OUTBOX_STATUSES else ""
     rows = await national_sync.rows(session, status or None)
-    people = dict((await session.execute(select(Person.id, Person.full_name).where(
-        Person.id.in_({r.person_id for r in rows} or {-1})))).all())
-    numbers = dict((await session.execute(select(ProfileRevision.id, ProfileRevision.number).where(
-        ProfileRevision.id.in_({r.revision_id for r in rows} or {-1})))).all())
+    people, numbers = await national_sync.labels(session, rows)
     return await render(request, "approvals/sync.html", viewer=viewer, active="sync", status=status,
                         statuses=national_sync.OUTBOX_STATUSES, summary=await national_sync.summary(session),
                         rows=rows, people=people, numbers=numbers)

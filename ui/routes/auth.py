@@ -28,11 +28,9 @@ async def login(request: Request, session: SessionDep, state: StateDep, username
                 password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/"):
     try:
         user = await auth.login(session, state.settings, username, password)
-    except DomainError as err:
-        await session.rollback()
+    except DomainError as err:  # a failed attempt's count is kept: no rollback
         return await render(request, "auth/login.html", status_code=err.status, error=err.message,
                             next=safe_next(next), username=username)
-    await session.commit()
     _start_session(request, user.id)
     return redirect(safe_next(next))
 
@@ -63,7 +61,6 @@ async def activate(request: Request, session: SessionDep, username: Annotated[st
     except DomainError as err:
         await session.rollback()
         return await again(err.message, err.status)
-    await session.commit()
     _start_session(request, user.id)
     flash(request, "Tài khoản đã được kích hoạt. Chào mừng bạn đến với Hồ sơ.")
     return redirect("/")

@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request
 
 from api.deps import CurrentUser, SessionDep
-from services import notify, tasks
-from ui.views import deadline_state, escalation_label, person_names, sees_unit_tasks, unit_names
+from services import notify, org, people, tasks
+from ui.views import deadline_state, escalation_label, sees_unit_tasks
 from ui.web import render
 
 router = APIRouter(include_in_schema=False)
@@ -22,10 +22,10 @@ async def inbox(request: Request, viewer: CurrentUser, session: SessionDep, scop
     rows = await tasks.list_tasks(session, viewer, scope=scope, status="done" if filter == "done" else "open",
                                   overdue=filter == "overdue", due_soon=filter == "due_soon")
     names = await tasks.assignee_names(session, [t.id for t in rows])
-    people = await person_names(session, {t.subject_person_id for t in rows if t.subject_person_id})
-    units = await unit_names(session)
+    subjects = await people.names(session, {t.subject_person_id for t in rows if t.subject_person_id})
+    units = await org.unit_names(session)
     now = datetime.now(UTC)
-    items = [{"task": t, "assignees": names.get(t.id, []), "person": people.get(t.subject_person_id),
+    items = [{"task": t, "assignees": names.get(t.id, []), "person": subjects.get(t.subject_person_id),
               "unit": units.get(t.unit_id, ""), "state": deadline_state(t, now), "escalation": escalation_label(t)}
              for t in rows]
     notes = await notify.unread(session, viewer.user_id, limit=8)

@@ -2,16 +2,14 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
-from sqlalchemy import select
+from fastapi.responses import RedirectResponse, Response
 
 from api.deps import CurrentUser, SessionDep, StateDep, TemporalDep
-from models import ProfileRevision, Task, TaskCandidate
 from models.people import PERSON_KINDS, PERSON_STATUSES, REVISION_STATUSES
-from services import catalogs, cv, exports, people, task_actions, tasks
+from services import catalogs, cv, exports, org, people, task_actions, tasks
 from services.errors import DomainError, Forbidden
 from services.scope import Viewer, readable_person
-from ui.views import REVISION_KINDS, unit_names
+from ui.views import REVISION_KINDS
 from ui.web import check_csrf, flash, redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -36,12 +34,12 @@ def step_state(step: people.TimelineStep) -> tuple[str, str]:
 async def person_page(person_id: int, request: Request, viewer: CurrentUser, session: SessionDep):
     person = await readable_person(session, viewer, person_id)
     revision = await people.working_revision(session, person.id)
-    current = await session.get(ProfileRevision, person.current_revision_id) if person.current_revision_id else None
+    current = await people.current_revision(session, person)
     pending = revision if current is not None and revision is not None and revision.id != current.id else None
     steps = await people.timeline(session, viewer, person.id)
     return await render(
         request, "people/detail.html", viewer=viewer, person=person,
-        unit=(await unit_names(session)).get(person.unit_id, ""), kinds=PERSON_KINDS, statuses=PERSON_STATUSES,
+        unit=(await org.unit_names(session)).get(person.unit_id, ""), kinds=PERSON_KINDS, statuses=PERSON_STATUSES,
         sexes=cv.SEX, revision=revision, revision_status=REVISION_STATUSES.get(revision.status, "") if revision else "",
         current=current, pending=pending, revisions=await people.revisions(session, person.id),
         revision_statuses=REVISION_STATUSES, revision_kinds=REVISION_KINDS,
@@ -55,7 +53,6 @@ async def person_page(person_id: int, request: Request, viewer: CurrentUser, ses
 async def export_pdf(person_id: int, viewer: CurrentUser, session: SessionDep, state: StateDep):
     """The approved CV with the head's and the agency's signatures (services.exports, as the JSON twin)."""
     filename, pdf = await exports.signed_cv(session, state.settings, viewer, person_id)
-    await session.commit()  # the export is audited
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
@@ -112,17 +109,19 @@ async def cv_form(person_id: int, request: Request, viewer: CurrentUser, session
 @router.post("/people/{person_id}/cv", dependencies=[Depends(check_csrf)])
 async def save_cv(person_id: int, request: Request, viewer: CurrentUser, session: SessionDep, client: TemporalDep):
     form = await request.form()
-    data = parse_cv_form(form)
-    try:
-        await people.save_draft(session, viewer, person_id, data)
-    except DomainError:
-        await session.rollback()
-        raise
-    await session.commit()
+    await people.save_draft(session, viewer, person_id, parse_cv_form(form))
+    if form.get("action") == "submit":
+        # The draft is committed with this response; the browser posts the same form to the submission.
+        return RedirectResponse(f"/people/{person_id}/cv/submit", status_code=307)
+    flash(request, "Đã lưu nháp.")
+    return redirect(f"/people/{person_id}/cv")
+
+
+@router.post("/people/{person_id}/cv/submit", dependencies=[Depends(check_csrf)])
+async def submit_cv(person_id: int, request: Request, viewer: CurrentUser, session: SessionDep, client: TemporalDep):
+    """«Lưu và nộp», after the save: completes the open self-entry task with the saved draft."""
+    data = parse_cv_form(await request.form())
     person = await readable_person(session, viewer, person_id)
-    if form.get("action") != "submit":
-        flash(request, "Đã lưu nháp.")
-        return redirect(f"/people/{person_id}/cv")
     task = await tasks.open_task_for(session, viewer, person_id, "self_entry")
     if task is None:
         return await cv_form_page(request, session, viewer, person, data, status_code=409, error=(
@@ -151,5 +150,5 @@ async def search(request: Request, viewer: CurrentUser, session: SessionDep, q: 
         status = "active"
     found = await people.search(session, viewer, q, status)
     return await render(request, "search.html", viewer=viewer, q=q, status=status, statuses=SEARCH_STATUSES,
-                        found=found, units=await unit_names(session), kinds=PERSON_KINDS,
+                        found=found, units=await org.unit_names(session), kinds=PERSON_KINDS,
                         person_statuses=PERSON_STATUSES)

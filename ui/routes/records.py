@@ -6,13 +6,12 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
 from api.deps import CurrentUser, SessionDep, StateDep, TemporalDep
-from models import Attachment, Person, ProfileRevision, Task, TaskCandidate, User
+from models import Person
 from models.people import REVISION_STATUSES
-from services import catalogs, cv, documents, people, revisions, task_actions, tasks, updates
+from services import auth, catalogs, cv, documents, people, revisions, task_actions, tasks, updates
 from services.errors import DomainError, Forbidden, Invalid, NotFound
 from services.scope import Viewer, readable_person
 from ui.views import REVISION_KINDS, UPDATE_FIELDS
@@ -85,7 +84,7 @@ def default_kind(viewer: Viewer, person: Person, asked: str | None) -> str:
 async def update_form_page(request: Request, session, viewer: Viewer, person: Person, values: dict, *,
                            status_code: int = 200, error: str | None = None, errors: dict | None = None,
                            existing_id: int | None = None):
-    current = await session.get(ProfileRevision, person.current_revision_id) if person.current_revision_id else None
+    current = await people.current_revision(session, person)
     return await render(
         request, "records/update_form.html", status_code=status_code, viewer=viewer, person=person, values=values,
         current=current.data if current else {}, current_revision=current, kinds=updates.KINDS,
@@ -166,10 +165,9 @@ async def revision_page(request: Request, session, viewer: Viewer, revision_id: 
                         error: str | None = None, errors: dict | None = None, values: dict | None = None,
                         upload_error: str | None = None):
     revision = await revisions.readable_revision(session, viewer, revision_id)
-    person = await session.get(Person, revision.person_id)
+    person = await people.get(session, revision.person_id)
     working = await people.working_revision(session, person.id)
-    users = dict((await session.execute(select(User.id, User.full_name).where(User.id.in_(
-        {revision.author_id, revision.reviewed_by_id} - {None} or {-1})))).all())
+    users = await auth.full_names(session, {revision.author_id, revision.reviewed_by_id} - {None})
     is_working = working is not None and working.id == revision.id
     editable = is_working and revision.status in EDITABLE and revision.kind != "onboarding"
     submit_task = (await tasks.open_task_for(session, viewer, person.id, "update_entry")
@@ -199,9 +197,7 @@ async def show_revision(revision_id: int, request: Request, viewer: CurrentUser,
 @router.get("/revisions/{revision_id}/attachments/{attachment_id}")
 async def download_attachment(revision_id: int, attachment_id: int, viewer: CurrentUser, session: SessionDep):
     revision = await revisions.readable_revision(session, viewer, revision_id)  # the viewer's scope
-    attachment = await session.get(Attachment, attachment_id)
-    if attachment is None or attachment.revision_id != revision.id:
-        raise NotFound("Không tìm thấy tài liệu đính kèm.", "attachment_not_found")
+    attachment = await documents.of_revision_by_id(session, revision.id, attachment_id)
     ascii_name = attachment.filename.encode("ascii", "ignore").decode().replace('"', "") or "tai-lieu"
     return Response(attachment.content, media_type=attachment.content_type, headers={
         "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(attachment.filename)}",
@@ -219,7 +215,6 @@ async def add_attachment(revision_id: int, request: Request, viewer: CurrentUser
         if upload is None:
             raise Invalid("Chọn tệp bản số hóa để đính kèm.", "missing_file")
         attachment = await documents.attach(session, viewer, revision_id, upload[0], upload[1], max_bytes=max_bytes)
-        await session.commit()
     except DomainError as err:
         await session.rollback()
         return await revision_page(request, session, viewer, revision_id, status_code=err.status,
@@ -246,7 +241,6 @@ async def correct_revision(revision_id: int, request: Request, viewer: CurrentUs
                 raise Invalid("Sơ yếu lý lịch lần đầu được sửa trên biểu mẫu sơ yếu lý lịch.", "use_cv_form")
             revision = await people.save_draft(session, viewer, revision.person_id, changes)
             message = "Đã lưu thay đổi vào bản cập nhật."
-        await session.commit()
     except DomainError as err:
         await session.rollback()
         return await revision_page(request, session, viewer, revision_id, status_code=err.status, error=err.message,
