@@ -4,7 +4,7 @@ from temporalio import activity
 from activities.base import ActivityGroup, now, refuse
 from services import notify, tasks
 from services.errors import Conflict, DomainError
-from workflows.contracts import CompleteTaskInput, MilestoneInput, OpenedTask, OpenTaskInput, TaskResult
+from workflows.contracts import CompleteTaskInput, MilestoneInput, OpenedTask, OpenTaskInput, Signed, TaskResult
 
 
 class TaskActivities(ActivityGroup):
@@ -27,6 +27,19 @@ class TaskActivities(ActivityGroup):
                                   "concurrent_change")) from err
         await self._mail(f"task{inp.task_id}/")
         return result
+
+    @activity.defn(name="tasks.sign")
+    async def sign(self, inp: CompleteTaskInput) -> Signed:
+        """Sign what the completion will apply: read, then sign with no transaction open (pyhanko,
+        maybe a remote signing service), then store the signature in a short transaction."""
+        try:
+            async with self.db.session() as session:
+                to_sign = await tasks.document_to_sign(session, self.settings, inp, now=now())
+            pdf = await to_sign.sign()
+            async with self.db.session() as session:
+                return Signed(await tasks.store_signature(session, inp, to_sign, pdf))
+        except DomainError as err:
+            raise refuse(err) from err
 
     @activity.defn(name="tasks.remind")
     async def remind(self, inp: MilestoneInput) -> bool:

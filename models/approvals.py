@@ -89,3 +89,21 @@ class SyncOutbox(SQLModel, table=True):
     remote_id: str | None = Field(default=None, max_length=128)
     created_at: datetime = timestamp(nullable=False, default_now=True)
     sent_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class SignedDocument(SQLModel, table=True):
+    """A document signed for a task by the signing activity, before the task's completion applies it.
+
+    Signing (pyhanko, maybe a remote service) runs outside the completion's transaction; the
+    completion then only checks that this signature covers what it applies."""
+
+    __tablename__ = "signed_documents"
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="tasks.id", index=True)
+    signer_id: int = Field(foreign_key="users.id")
+    signed_as: str = Field(max_length=255)
+    covers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False))
+    pdf: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    sha256: str = Field(max_length=64)
+    created_at: datetime = timestamp(nullable=False, default_now=True)

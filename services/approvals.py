@@ -1,5 +1,4 @@
 """The monthly approval: which unit and month a revision belongs to, the batch, the signature."""
-import hashlib
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -8,19 +7,19 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import Settings
-from models import Approval, ApprovalItem, Person, ProfileRevision, Task, Unit, User
+from models import Approval, ApprovalItem, Person, ProfileRevision, SignedDocument, Task, Unit, User
 from models.approvals import APPROVAL_STATUSES
 from rules.calendar import WorkingCalendar
 from rules.deadlines import compute_deadline, due_datetime
 from rules.profiles import Profile, get_profile
 from rules.clock import VN_TZ, local_date
 from services import audit, delegations, documents, national_sync, org, revisions
-from services.errors import DomainError, Invalid, NotFound
+from services.errors import Conflict, DomainError, Invalid, NotFound
 from services.pdf import render_approval_batch
 from services.people import search_key
 from services.scope import Viewer
 from services.signers import user_signer
-from services.signing import sign_pdf
+from services.signing import ToSign
 from workflows.contracts import ApprovalInput, ApprovalOpened, CompleteTaskInput, ProvinceApprovalInput
 
 MONTH_END = time(23, 59, 59)
@@ -124,29 +123,66 @@ async def approval_of_task(session: AsyncSession, task: Task) -> Approval:
     return approval
 
 
-async def sign(session: AsyncSession, settings: Settings, task: Task, inp: CompleteTaskInput,
-               now: datetime) -> dict[str, Any]:
-    """The head (or a valid delegate) approves some revisions and returns others, by signing the batch."""
+async def batch_document(session: AsyncSession, settings: Settings, task: Task, inp: CompleteTaskInput,
+                         now: datetime) -> ToSign:
+    """The batch the head (or a valid delegate) signs: approve some revisions, return the others.
+    Read only; the signing activity signs it outside any transaction."""
     approval = await approval_of_task(session, task)
-    today = local_date(now)
-    capacity = await delegations.signing_capacity(session, approval.unit_id, inp.actor_user_id, today)
-    items = await pending_items(session, approval.id)
-    decisions, reasons = inp.data.get("decisions") or {}, inp.data.get("reasons") or {}
-    chosen = {item.revision_id: decisions.get(str(item.revision_id), decisions.get(item.revision_id)) for item in items}
-    if any(choice not in ("approve", "return") for choice in chosen.values()):
-        raise Invalid("Chọn phê duyệt hoặc trả lại cho từng hồ sơ trong đợt.", "missing_decision")
-    for revision_id, choice in chosen.items():
-        if choice == "return" and not str(reasons.get(str(revision_id)) or reasons.get(revision_id) or "").strip():
-            raise Invalid("Ghi lý do cho mỗi hồ sơ bị trả lại.", "missing_reason")
+    capacity = await delegations.signing_capacity(session, approval.unit_id, inp.actor_user_id, local_date(now))
+    decisions, reasons = _decisions(await pending_items(session, approval.id), inp.data)
     signer = await session.get(User, inp.actor_user_id)
     unit = await session.get(Unit, approval.unit_id)
-    entries, results, outbox_ids = [], [], []
+    entries = []
+    for revision_id, choice in decisions.items():
+        revision = await session.get(ProfileRevision, int(revision_id))
+        person = await session.get(Person, revision.person_id)
+        entries.append(await _batch_entry(session, person, revision, choice, reasons.get(revision_id)))
+    return _to_sign(settings, unit, approval.month, signer, capacity, entries,
+                    covers={"decisions": decisions, "reasons": reasons})
+
+
+def _decisions(items: list[ApprovalItem], data: dict) -> tuple[dict[str, str], dict[str, str]]:
+    """One decision per pending revision (approve, or return with a reason), keyed by revision id."""
+    given, typed = data.get("decisions") or {}, data.get("reasons") or {}
+    decisions, reasons = {}, {}
+    for item in items:
+        key = str(item.revision_id)
+        choice = given.get(key, given.get(item.revision_id))
+        if choice not in ("approve", "return"):
+            raise Invalid("Chọn phê duyệt hoặc trả lại cho từng hồ sơ trong đợt.", "missing_decision")
+        reason = str(typed.get(key) or typed.get(item.revision_id) or "").strip()
+        if choice == "return" and not reason:
+            raise Invalid("Ghi lý do cho mỗi hồ sơ bị trả lại.", "missing_reason")
+        decisions[key] = choice
+        if reason:
+            reasons[key] = reason
+    return decisions, reasons
+
+
+async def signed_for(session: AsyncSession, task: Task, inp: CompleteTaskInput) -> SignedDocument:
+    """The signature the signing activity made for this task and this signer."""
+    signed = await session.get(SignedDocument, int(inp.data.get("signature_id") or 0))
+    if signed is None or signed.task_id != task.id or signed.signer_id != inp.actor_user_id:
+        raise Invalid("Chưa có chữ ký số cho đợt phê duyệt này; vui lòng ký lại.", "not_signed")
+    return signed
+
+
+async def sign(session: AsyncSession, settings: Settings, task: Task, inp: CompleteTaskInput,
+               now: datetime) -> dict[str, Any]:
+    """Apply the signed batch: approved revisions become current and go to the outbox, returned ones
+    go back to their authors. The signature was made before, outside this transaction."""
+    approval = await approval_of_task(session, task)
+    signed = await signed_for(session, task, inp)
+    items = await pending_items(session, approval.id)
+    decisions, reasons = signed.covers["decisions"], signed.covers["reasons"]
+    if {str(item.revision_id) for item in items} != set(decisions):
+        raise Conflict("Đợt phê duyệt vừa có thay đổi sau khi ký; vui lòng tải lại trang và ký lại.",
+                       "batch_changed")
+    results, outbox_ids = [], []
     for item in items:
         revision = await session.get(ProfileRevision, item.revision_id)
         person = await session.get(Person, revision.person_id)
-        reason = str(reasons.get(str(item.revision_id)) or reasons.get(item.revision_id) or "").strip() or None
-        entries.append(await _batch_entry(session, person, revision, chosen[item.revision_id], reason))
-        approved = chosen[item.revision_id] == "approve"
+        approved, reason = decisions[str(item.revision_id)] == "approve", reasons.get(str(item.revision_id))
         item.decision, item.reason = ("approved" if approved else "returned"), reason
         if approved:
             revision.status, revision.approved_at = "approved", now
@@ -157,17 +193,23 @@ async def sign(session: AsyncSession, settings: Settings, task: Task, inp: Compl
             revision.status, revision.review_comment = "returned_by_head", reason
         results.append({"revision_id": revision.id, "decision": "approved" if approved else "returned",
                         "reason": reason, "workflow_id": revision.workflow_id})
-    pdf = _signed_batch(settings, unit, approval.month, signer, capacity, entries)
-    approval.signed_pdf, approval.signed_pdf_sha256 = pdf, hashlib.sha256(pdf).hexdigest()
-    approval.signed_at, approval.signed_by_id, approval.signed_as = now, signer.id, capacity
-    approval.late = bool(approval.due_at and now > approval.due_at) or approval.late
-    approval.status = "signed"
-    await audit.record(session, actor=signer.username, action="approval.signed", subject=f"approval:{approval.id}",
-                       capacity=capacity, approved=[r["revision_id"] for r in results if r["decision"] == "approved"],
+    signer = _apply_signature(approval, signed, now)
+    username = (await session.get(User, signer)).username
+    await audit.record(session, actor=username, action="approval.signed", subject=f"approval:{approval.id}",
+                       capacity=approval.signed_as,
+                       approved=[r["revision_id"] for r in results if r["decision"] == "approved"],
                        returned=[r["revision_id"] for r in results if r["decision"] == "returned"],
                        sha256=approval.signed_pdf_sha256, late=approval.late)
-    return {"decisions": results, "outbox_ids": outbox_ids, "decided_on": today.isoformat(),
+    return {"decisions": results, "outbox_ids": outbox_ids, "decided_on": local_date(now).isoformat(),
             "late": approval.late, "approval_id": approval.id}
+
+
+def _apply_signature(approval: Approval, signed: SignedDocument, now: datetime) -> int:
+    approval.signed_pdf, approval.signed_pdf_sha256 = signed.pdf, signed.sha256
+    approval.signed_at, approval.signed_by_id, approval.signed_as = now, signed.signer_id, signed.signed_as
+    approval.late = bool(approval.due_at and now > approval.due_at) or approval.late
+    approval.status = "signed"
+    return signed.signer_id
 
 
 def _make_current(person: Person, revision: ProfileRevision) -> None:
@@ -203,38 +245,13 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _signed_batch(settings: Settings, unit: Unit, month: str, signer: User, capacity: str, entries: list[dict]) -> bytes:
+def _to_sign(settings: Settings, unit: Unit, month: str, signer: User, capacity: str, entries: list[dict], *,
+             covers: dict[str, Any]) -> ToSign:
     pdf = render_approval_batch(unit_name=unit.name, month=month, approver_name=signer.full_name,
                                 approver_title=capacity, items=entries)
     key = user_signer(settings, signer.username, signer.full_name, title=capacity, unit=unit.name)
-    return sign_pdf(pdf, key, field_name="PheDuyet", reason=f"Phê duyệt dữ liệu CBCCVC tháng {month[5:]}/{month[:4]}",
-                    location=unit.name)
-
-
-async def batch_view(session: AsyncSession, viewer: Viewer, task: Task, today: date) -> dict[str, Any]:
-    """The head's batch: the approval, its revisions (short diff, attachments' hashes), in what
-    capacity the viewer may sign today (or why not), and who signed once it is signed."""
-    approval = await approval_of_task(session, task)
-    decided = {row["revision_id"]: row for row in await items_view(session, approval.id)}
-    ids = ([item.revision_id for item in await pending_items(session, approval.id)]
-           if task.status == "open" else list(decided))
-    batch = []
-    for revision_id in ids:
-        revision = await session.get(ProfileRevision, revision_id)
-        person = await session.get(Person, revision.person_id)
-        batch.append({"revision": revision, "person": person, "item": decided.get(revision_id),
-                      **await revisions.facts(session, person, revision)})
-    capacity, capacity_error = None, None
-    if task.status == "open":
-        try:
-            capacity = await delegations.signing_capacity(session, approval.unit_id, viewer.user_id, today)
-        except DomainError as err:
-            capacity_error = err.message
-    signer = await session.get(User, approval.signed_by_id) if approval.signed_by_id else None
-    unit = await session.get(Unit, approval.unit_id)
-    return {"approval": approval, "batch": batch, "capacity": capacity, "capacity_error": capacity_error,
-            "approval_unit": unit.name if unit else "", "signer": signer,
-            "approval_status": APPROVAL_STATUSES.get(approval.status, approval.status)}
+    return ToSign(pdf=pdf, signer=key, field_name="PheDuyet", signed_as=capacity, covers=covers,
+                  reason=f"Phê duyệt dữ liệu CBCCVC tháng {month[5:]}/{month[:4]}", location=unit.name)
 
 
 # ---- province level (Quảng Ngãi Đ6.2) -------------------------------------------------------
@@ -277,22 +294,38 @@ async def province_input(session: AsyncSession, unit_approval_id: int):
     return ProvinceApprovalInput(month=month, profile=profile.name, profile_version=profile.version)
 
 
-async def sign_province(session: AsyncSession, settings: Settings, task: Task, inp: CompleteTaskInput,
-                        now: datetime) -> dict[str, Any]:
+DIRECTOR = "Giám đốc Sở Nội vụ"
+
+
+async def _signed_units(session: AsyncSession, approval: Approval) -> list[tuple[Approval, Unit]]:
+    return list((await session.execute(select(Approval, Unit).join(Unit, Unit.id == Approval.unit_id).where(
+        Approval.parent_id == approval.id, Approval.status == "signed").order_by(Unit.code))).all())
+
+
+async def province_document(session: AsyncSession, settings: Settings, task: Task, inp: CompleteTaskInput,
+                            now: datetime) -> ToSign:
+    """The sheet the Director signs: every unit's signed batch of the month with its SHA-256."""
     approval = await approval_of_task(session, task)
-    signer = await session.get(User, inp.actor_user_id)
-    units = (await session.execute(select(Approval, Unit).join(Unit, Unit.id == Approval.unit_id).where(
-        Approval.parent_id == approval.id, Approval.status == "signed").order_by(Unit.code))).all()
+    units = await _signed_units(session, approval)
     entries = [{"person": unit.name, "revision": len(await items_view(session, unit_approval.id)),
                 "decision": "Phê duyệt", "changes": [],
                 "attachments": [(f"phe-duyet-{unit.code}-{unit_approval.month}.pdf", unit_approval.signed_pdf_sha256)]}
                for unit_approval, unit in units]
     root = await session.get(Unit, approval.unit_id)
-    pdf = _signed_batch(settings, root, approval.month, signer, "Giám đốc Sở Nội vụ", entries)
-    approval.signed_pdf, approval.signed_pdf_sha256 = pdf, hashlib.sha256(pdf).hexdigest()
-    approval.signed_at, approval.signed_by_id, approval.signed_as = now, signer.id, "Giám đốc Sở Nội vụ"
-    approval.late = bool(approval.due_at and now > approval.due_at) or approval.late
-    approval.status = "signed"
+    signer = await session.get(User, inp.actor_user_id)
+    return _to_sign(settings, root, approval.month, signer, DIRECTOR, entries,
+                    covers={"units": [unit_approval.id for unit_approval, _ in units]})
+
+
+async def sign_province(session: AsyncSession, settings: Settings, task: Task, inp: CompleteTaskInput,
+                        now: datetime) -> dict[str, Any]:
+    approval = await approval_of_task(session, task)
+    signed = await signed_for(session, task, inp)
+    units = await _signed_units(session, approval)
+    if [unit_approval.id for unit_approval, _ in units] != signed.covers["units"]:
+        raise Conflict("Có đơn vị vừa ký phê duyệt sau khi bản cấp tỉnh được ký; vui lòng tải lại trang và ký lại.",
+                       "batch_changed")
+    signer = await session.get(User, _apply_signature(approval, signed, now))
     await audit.record(session, actor=signer.username, action="approval.province_signed",
                        subject=f"approval:{approval.id}", units=[u.code for _, u in units], late=approval.late)
     return {"units": [u.code for _, u in units], "late": approval.late, "approval_id": approval.id}

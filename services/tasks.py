@@ -1,4 +1,5 @@
 """The inbox projection of human tasks: opened, completed, reminded and escalated by activities."""
+import hashlib
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import and_, select
@@ -6,13 +7,14 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import Settings
-from models import Person, Task, TaskCandidate, User
+from models import Person, SignedDocument, Task, TaskCandidate, User
 from models.tasks import ESCALATION_LEVELS
 from rules.clock import local_date
 from services import audit, notify, steps
 from services.actors import actor_user_ids, candidate_ids
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.scope import Viewer, tasks_query
+from services.signing import ToSign
 from workflows.contracts import CompleteTaskInput, OpenedTask, OpenTaskInput, TaskResult
 
 DUE_SOON_DAYS = 3
@@ -65,18 +67,10 @@ async def complete_task(session: AsyncSession, settings: Settings, inp: Complete
                         *, now: datetime) -> TaskResult:
     """Apply a completion and its effect in one transaction; a retry returns the same result."""
     task = (await session.execute(select(Task).where(Task.id == inp.task_id).with_for_update())).scalars().first()
-    if task is None:
-        raise NotFound("Không tìm thấy nhiệm vụ.", "task_not_found")
-    if task.status == "done":
+    if task is not None and task.status == "done":
         if task.outcome == inp.outcome and task.completed_by_id == inp.actor_user_id:
             return _result(task)
-        raise Conflict("Nhiệm vụ này đã được hoàn thành.", "task_not_open")
-    kind = steps.get(task.kind)
-    # dynamic actors (delegations) are checked by the effect against the day of completion
-    if kind.dynamic_actors is None and inp.actor_user_id not in await candidate_ids(session, task.id):
-        raise Forbidden("Bạn không được giao nhiệm vụ này.", "not_your_task")
-    if inp.outcome not in kind.outcomes:
-        raise Invalid("Kết quả không hợp lệ cho nhiệm vụ này.", "bad_outcome")
+    kind = await _check_completion(session, task, inp)
     result = await kind.effect(session, settings, task, inp, now)
     task.status, task.outcome = "done", inp.outcome
     task.completed_by_id, task.completed_at = inp.actor_user_id, now
@@ -86,6 +80,38 @@ async def complete_task(session: AsyncSession, settings: Settings, inp: Complete
     await audit.record(session, actor=actor.username, action="task.completed", subject=f"task:{task.id}",
                        outcome=inp.outcome, late=_late(task))
     return _result(task)
+
+
+async def _check_completion(session: AsyncSession, task: Task | None, inp: CompleteTaskInput) -> steps.StepKind:
+    if task is None:
+        raise NotFound("Không tìm thấy nhiệm vụ.", "task_not_found")
+    if task.status == "done":
+        raise Conflict("Nhiệm vụ này đã được hoàn thành.", "task_not_open")
+    kind = steps.get(task.kind)
+    # dynamic actors (delegations) are checked by the effect against the day of completion
+    if kind.dynamic_actors is None and inp.actor_user_id not in await candidate_ids(session, task.id):
+        raise Forbidden("Bạn không được giao nhiệm vụ này.", "not_your_task")
+    if inp.outcome not in kind.outcomes:
+        raise Invalid("Kết quả không hợp lệ cho nhiệm vụ này.", "bad_outcome")
+    return kind
+
+
+async def document_to_sign(session: AsyncSession, settings: Settings, inp: CompleteTaskInput, *,
+                           now: datetime) -> ToSign:
+    """What the completion's signer signs, read without locking the task (signing takes time)."""
+    task = await session.get(Task, inp.task_id)
+    kind = await _check_completion(session, task, inp)
+    if kind.document is None:
+        raise Invalid("Nhiệm vụ này không cần ký số.", "nothing_to_sign")
+    return await kind.document(session, settings, task, inp, now)
+
+
+async def store_signature(session: AsyncSession, inp: CompleteTaskInput, to_sign: ToSign, pdf: bytes) -> int:
+    signed = SignedDocument(task_id=inp.task_id, signer_id=inp.actor_user_id, signed_as=to_sign.signed_as,
+                            covers=to_sign.covers, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest())
+    session.add(signed)
+    await session.flush()
+    return signed.id
 
 
 def _late(task: Task) -> bool:

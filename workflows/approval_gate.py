@@ -3,7 +3,8 @@ from dataclasses import dataclass, field
 
 from temporalio import workflow
 
-from workflows.contracts import ApprovalDecision, Enqueued, EnqueueInput
+from workflows import calls
+from workflows.contracts import ApprovalDecision, EnqueueInput
 from workflows.human_task import HumanTaskWorkflow, activity
 
 
@@ -12,7 +13,7 @@ class ApprovalGate:
     decisions: dict[int, ApprovalDecision] = field(default_factory=dict)
 
     async def submit(self, revision_id: int) -> ApprovalDecision:
-        await activity("approvals.enqueue", EnqueueInput(revision_id, workflow.info().workflow_id), Enqueued)
+        await activity(calls.enqueue, EnqueueInput(revision_id, workflow.info().workflow_id))
         await workflow.wait_condition(lambda: revision_id in self.decisions)
         return self.decisions[revision_id]
 

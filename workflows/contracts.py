@@ -86,6 +86,12 @@ class TaskResult:
 
 
 @dataclass
+class Signed:
+    """The signature the signing activity stored for a completion (its id joins the Update's data)."""
+    signature_id: int
+
+
+@dataclass
 class MilestoneInput:
     task_id: int
     milestone: str  # "remind" | "escalate_head" | "escalate_sonoivu"

@@ -11,6 +11,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
+from workflows import calls
 from workflows.contracts import (
     CompleteTaskInput, MilestoneInput, OpenedTask, OpenTaskInput, Schedule, ScheduleInput, SignersInput, TaskResult,
 )
@@ -19,6 +20,9 @@ ACTIVITY_TIMEOUT = timedelta(seconds=30)
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 # Someone is waiting on the page: a completion that keeps failing is reported, not retried forever.
 COMPLETE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=4)
+# Signing may wait on a token or a remote signing service: a longer timeout, few attempts.
+SIGN_TIMEOUT = timedelta(minutes=2)
+SIGN_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_attempts=3)
 # escalation chains: who hears of a missed deadline, and when
 CHAINS = {
     "head_then_sonoivu": (("remind_at", "remind"), ("due_at", "escalate_head"),
@@ -28,10 +32,9 @@ CHAINS = {
 }
 
 
-async def activity(name: str, arg, result_type=None):
-    return await workflow.execute_activity(
-        name, arg, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY, result_type=result_type
-    )
+async def activity(fn, arg):
+    """Run one of workflows.calls' activities with the default timeout and retries."""
+    return await workflow.execute_activity(fn, arg, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY)
 
 
 @dataclass
@@ -44,6 +47,7 @@ class StepSpec:
     person_id: int | None
     unit_id: int
     chain: str = "head_then_sonoivu"
+    signs: bool = False  # a signature is made (its own activity) before the completion applies it
 
 
 @dataclass
@@ -56,22 +60,25 @@ class HumanTasks:
     envelope_start: str | None = None
     open: dict[int, OpenedTask] = field(default_factory=dict)
     completing: set[int] = field(default_factory=set)
+    signing: set[int] = field(default_factory=set)
     results: dict[int, TaskResult] = field(default_factory=dict)
 
     async def run(self, spec: StepSpec) -> TaskResult:
-        schedule = await activity("deadlines.schedule", ScheduleInput(
+        schedule = await activity(calls.schedule, ScheduleInput(
             profile=self.profile, profile_version=self.profile_version, rule=spec.rule,
             start=spec.start, default_actor=spec.default_actor,
             envelope_rule=self.envelope_rule, envelope_start=self.envelope_start,
-        ), Schedule)
+        ))
         # the run id keeps a step of a restarted workflow (same business id) apart from the old one
         step_key = f"{spec.step_key}@{workflow.info().run_id[:8]}"
-        opened: OpenedTask = await activity("tasks.open", OpenTaskInput(
+        opened = await activity(calls.open_task, OpenTaskInput(
             workflow_id=self.workflow_id, step_key=step_key, kind=spec.kind,
             person_id=spec.person_id, unit_id=spec.unit_id, profile=self.profile,
             profile_version=self.profile_version, started_on=spec.start, schedule=schedule,
-        ), OpenedTask)
+        ))
         self.open[opened.task_id] = opened
+        if spec.signs:
+            self.signing.add(opened.task_id)
         await self._watch_milestones(opened.task_id, schedule, CHAINS[spec.chain])
         await workflow.wait_condition(lambda: opened.task_id in self.results)
         del self.open[opened.task_id]
@@ -90,7 +97,7 @@ class HumanTasks:
                     pass
             if task_id in self.results:
                 return
-            await activity(f"tasks.{milestone}", MilestoneInput(task_id=task_id, milestone=milestone))
+            await activity(calls.MILESTONES[milestone], MilestoneInput(task_id=task_id, milestone=milestone))
 
     def validate(self, update: CompleteTaskInput) -> None:
         """Refuse a stale, duplicate or unauthorised completion before it reaches history."""
@@ -107,9 +114,13 @@ class HumanTasks:
     async def complete(self, update: CompleteTaskInput) -> TaskResult:
         self.completing.add(update.task_id)
         try:
+            if update.task_id in self.signing:
+                signed = await workflow.execute_activity(
+                    calls.sign_task, update, start_to_close_timeout=SIGN_TIMEOUT, retry_policy=SIGN_RETRY)
+                update = CompleteTaskInput(update.task_id, update.outcome, update.actor_user_id,
+                                           {**update.data, "signature_id": signed.signature_id})
             result = await workflow.execute_activity(
-                "tasks.complete", update, start_to_close_timeout=ACTIVITY_TIMEOUT, result_type=TaskResult,
-                retry_policy=COMPLETE_RETRY)
+                calls.complete_task, update, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=COMPLETE_RETRY)
         except ActivityError as err:  # the effect was refused (e.g. invalid data): the task stays open
             cause = err.cause if isinstance(err.cause, ApplicationError) else None
             refusal = cause is not None and cause.details and isinstance(cause.details[0], dict)

@@ -2,17 +2,16 @@
 revisions, opens the head's signing task when the profile's window opens, escalates a missed
 cutoff to Sở Nội vụ, tells each revision's workflow the decision and syncs approved data."""
 import asyncio
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.contracts import (
-        ApprovalDecision, ApprovalInput, ApprovalItemsInput, ApprovalOpened, SendInput, SendResult,
-        UnitSignedInput,
-    )
-    from workflows.human_task import HumanTasks, HumanTaskWorkflow, StepSpec, activity
+    from workflows import calls
+    from workflows.contracts import ApprovalDecision, ApprovalInput, ApprovalItemsInput, SendInput, UnitSignedInput
+    from workflows.human_task import HumanTasks, StepSpec, activity
+    from workflows.month_window import MonthWindowWorkflow
 
 SYNC_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=10))
 
@@ -22,7 +21,7 @@ def workflow_id(unit_id: int, month: str) -> str:
 
 
 @workflow.defn(name="MonthlyApproval")
-class MonthlyApprovalWorkflow(HumanTaskWorkflow):
+class MonthlyApprovalWorkflow(MonthWindowWorkflow):
     def __init__(self) -> None:
         self.incoming: list[int] = []
         self.pending: list[int] = []
@@ -32,51 +31,35 @@ class MonthlyApprovalWorkflow(HumanTaskWorkflow):
 
     @workflow.signal(name="add_revision")
     def add_revision(self, revision_id: int) -> None:
-        if revision_id not in self.incoming and revision_id not in self.pending:
-            self.incoming.append(revision_id)
+        self.arrive(revision_id, known=self.pending)
 
     @workflow.run
     async def run(self, inp: ApprovalInput) -> str:
-        opened = await activity("approvals.open", inp, ApprovalOpened)
-        self.tasks = HumanTasks(workflow_id=workflow.info().workflow_id, profile=inp.profile,
-                                profile_version=inp.profile_version)
-        if opened.opens_at:  # revisions reviewed before the window wait for it
-            await self._sleep_until(datetime.fromisoformat(opened.opens_at))
-        await self._take_incoming(opened.approval_id)
+        opened = await self.open_window(calls.open_approval, inp)
+        self.pending.extend(await self.take(calls.add_items, opened.approval_id))
         if self.pending:
             await self._sign(inp, opened.approval_id)
-        # One signature closes the unit's month: what arrives later belongs to the next month.
-        while self.incoming:
-            taken, self.incoming = self.incoming, []
-            await activity("approvals.forward", ApprovalItemsInput(opened.approval_id, taken))
+        while late := self.after_signature():  # one signature closes the unit's month: to the next one
+            await activity(calls.forward, ApprovalItemsInput(opened.approval_id, late))
         for outcome in await asyncio.gather(*self.syncs, return_exceptions=True):
             if isinstance(outcome, BaseException):  # the row stays failed in the outbox for Sở Nội vụ
                 workflow.logger.warning("national sync failed: %s", outcome)
-        await activity("approvals.close", opened.approval_id)
+        await activity(calls.close_approval, opened.approval_id)
         self.stage = "closed"
         return "closed"
 
-    async def _take_incoming(self, approval_id: int) -> None:
-        if self.incoming:
-            taken, self.incoming = self.incoming, []
-            await activity("approvals.add_items", ApprovalItemsInput(approval_id, taken))
-            self.pending.extend(taken)
-
     async def _sign(self, inp: ApprovalInput, approval_id: int) -> None:
         self.stage = "signing"
-        signing = asyncio.ensure_future(self.tasks.run(StepSpec(
+        result = await self.sign_collecting(StepSpec(
             step_key="sign", kind="sign_approval", rule="monthly_approval", start=f"{inp.month}-01",
-            default_actor="unit_head", person_id=None, unit_id=inp.unit_id, chain="sonoivu_at_due")))
-        while not signing.done():  # revisions reviewed while the task is open join the batch
-            await workflow.wait_condition(lambda: bool(self.incoming) or signing.done())
-            await self._take_incoming(approval_id)
-        result = signing.result()
+            default_actor="unit_head", person_id=None, unit_id=inp.unit_id, chain="sonoivu_at_due", signs=True),
+            calls.add_items, approval_id)
         # The signature is committed: first what must not be lost (sync, province), then the news.
         for outbox_id in result.result.get("outbox_ids", []):
             self.syncs.append(asyncio.ensure_future(workflow.execute_activity(
-                "national_db.send", SendInput(outbox_id), result_type=SendResult,
-                start_to_close_timeout=timedelta(seconds=60), retry_policy=SYNC_RETRY)))
-        await activity("approvals.report_to_province", UnitSignedInput(result.result["approval_id"]), bool)
+                calls.send_to_national, SendInput(outbox_id), start_to_close_timeout=timedelta(seconds=60),
+                retry_policy=SYNC_RETRY)))
+        await activity(calls.report_to_province, UnitSignedInput(result.result["approval_id"]))
         decided_on = result.result.get("decided_on")
         for item in result.result.get("decisions", []):
             decision = ApprovalDecision(item["revision_id"], item["decision"], item.get("reason"), decided_on)
@@ -87,8 +70,3 @@ class MonthlyApprovalWorkflow(HumanTaskWorkflow):
             if item["revision_id"] in self.pending:
                 self.pending.remove(item["revision_id"])
         self.stage = "signed"
-
-    async def _sleep_until(self, moment: datetime) -> None:
-        wait = moment - workflow.now()
-        if wait > timedelta(0):
-            await workflow.sleep(wait)

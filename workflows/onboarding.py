@@ -4,6 +4,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from rules.clock import local_date
+    from workflows import calls
     from workflows.approval_gate import ApprovalGate, AwaitsApproval
     from workflows.contracts import OnboardingInput, PersonStatusInput
     from workflows.human_task import HumanTasks, activity, person_step
@@ -22,7 +23,7 @@ class OnboardingWorkflow(AwaitsApproval):
 
     @workflow.run
     async def run(self, inp: OnboardingInput) -> str:
-        envelope = await activity("profiles.onboarding_envelope", inp, str)
+        envelope = await activity(calls.onboarding_envelope, inp)
         self.tasks = HumanTasks(
             workflow_id=workflow.info().workflow_id, profile=inp.profile,
             profile_version=inp.profile_version,
@@ -37,7 +38,7 @@ class OnboardingWorkflow(AwaitsApproval):
             attempt += 1
             if revision_id is None:
                 continue  # returned by HR: a fresh deadline from the return
-            await activity("people.set_status", PersonStatusInput(person_id=inp.person_id, status="active"))
+            await activity(calls.set_status, PersonStatusInput(person_id=inp.person_id, status="active"))
             self.stage = "approval"
             decision = await self.gate.submit(revision_id)
             if decision.decision == "approved":

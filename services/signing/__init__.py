@@ -19,7 +19,7 @@ from services.signing.signers import (
     CscSigner, Pkcs11Signer, Pkcs12Signer, Signer, SigningConfigError, SigningError, signer_from_config,
 )
 from services.signing.signing import (
-    FIELD_AGENCY, FIELD_COMPETENT, async_export_signed_cv, async_sign_pdf, export_signed_cv, sign_pdf,
+    FIELD_AGENCY, FIELD_COMPETENT, ToSign, async_export_signed_cv, async_sign_pdf, export_signed_cv, sign_pdf,
 )
 from services.signing.validation import (
     PDFSIG_INSTALL_HINT, PdfsigMissing, SignatureReport, async_validate_pdf, load_trust_roots, pdfsig_report,
@@ -31,5 +31,5 @@ __all__ = [
     "SigningError", "SigningConfigError", "PdfsigMissing",
     "signer_from_config", "sign_pdf", "async_sign_pdf", "validate_pdf", "async_validate_pdf",
     "pdfsig_report", "export_signed_cv", "async_export_signed_cv", "load_trust_roots",
-    "FIELD_COMPETENT", "FIELD_AGENCY", "PDFSIG_INSTALL_HINT",
+    "FIELD_COMPETENT", "FIELD_AGENCY", "PDFSIG_INSTALL_HINT", "ToSign",
 ]

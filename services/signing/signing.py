@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from io import BytesIO
+from typing import Any
 
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
@@ -84,3 +86,20 @@ def export_signed_cv(cv_pdf: bytes, *, competent: Signer, agency: Signer) -> byt
     """The exported CV with both signatures, in the order of Nghị định 30/2020/NĐ-CP Điều 32:
     the competent person's (field NguoiCoThamQuyen) first, then the agency's (field CoQuan)."""
     return run_sync(lambda: async_export_signed_cv(cv_pdf, competent=competent, agency=agency))
+
+
+@dataclass
+class ToSign:
+    """A document ready to be signed by a task's signer, and what the signature covers (for the
+    completion that later applies it)."""
+    pdf: bytes
+    signer: Signer
+    field_name: str
+    reason: str
+    location: str
+    signed_as: str
+    covers: dict[str, Any] = field(default_factory=dict)
+
+    async def sign(self) -> bytes:
+        return await async_sign_pdf(self.pdf, self.signer, field_name=self.field_name, reason=self.reason,
+                                    location=self.location)

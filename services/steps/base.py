@@ -10,6 +10,7 @@ from core.config import Settings
 from models import Person, Task, Unit
 from services.errors import Invalid
 from services.scope import Viewer
+from services.signing import ToSign
 from workflows.contracts import CompleteTaskInput, OpenTaskInput, TaskResult
 
 
@@ -40,6 +41,7 @@ PageContext = Callable[[AsyncSession, Viewer, Task, Person | None], Awaitable[di
 Title = Callable[[AsyncSession, str, OpenTaskInput, Person | None], Awaitable[str]]
 FormData = Callable[[Any], tuple[dict[str, Any], dict[str, Any]]]
 Milestone = Callable[[AsyncSession, Task], Awaitable[None]]
+Document = Callable[[AsyncSession, Settings, Task, CompleteTaskInput, datetime], Awaitable[ToSign]]
 
 
 async def comment_only(session: AsyncSession, task: Task, outcome: str, data: dict) -> Prepared:
@@ -95,6 +97,8 @@ class StepKind:
     form_data: FormData = plain_form
     done_message: Callable[["StepKind", TaskResult], str] = done_label
     on_milestone: Mapping[str, Milestone] = field(default_factory=dict)  # e.g. escalate_sonoivu
+    # what the signing activity signs before the completion (its own activity, timeout and retries)
+    document: Document | None = None
 
     def outcome_label(self, outcome: str | None) -> str | None:
         return self.outcomes[outcome].label if outcome in self.outcomes else outcome

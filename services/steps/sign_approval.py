@@ -63,4 +63,5 @@ KIND = StepKind(
     form_data=batch_form,
     done_message=signed_message,
     on_milestone={"escalate_sonoivu": mark_late},
+    document=approvals.batch_document,
 )

@@ -23,4 +23,5 @@ KIND = StepKind(
     effect=effect,
     titled=month_title,
     partial="tasks/_sign_province.html",
+    document=approvals.province_document,
 )

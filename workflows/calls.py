@@ -1,0 +1,98 @@
+"""The activities the workflows call, as typed signatures.
+
+Workflows pass these functions (not strings) to `workflow.execute_activity`, so their arguments
+and results are type-checked and the result type comes from the annotation. They are never
+run: the worker registers the implementations in activities/ under the same names, and
+tests/workflows/test_calls.py checks that every signature here has one with the same types.
+"""
+from temporalio import activity
+
+from workflows.contracts import (
+    ApprovalInput, ApprovalItemsInput, ApprovalOpened, CompleteTaskInput, Enqueued, EnqueueInput,
+    MilestoneInput, OnboardingInput, OpenedTask, OpenTaskInput, PersonStatusInput, ProvinceApprovalInput,
+    Schedule, ScheduleInput, SendInput, SendResult, Signed, TaskResult, UnitSignedInput,
+)
+
+
+def _signature(name: str):
+    """Mark a stub as the signature of the activity `name`."""
+    return activity.defn(name=name)
+
+
+@_signature("deadlines.schedule")
+async def schedule(inp: ScheduleInput) -> Schedule: ...
+
+
+@_signature("tasks.open")
+async def open_task(inp: OpenTaskInput) -> OpenedTask: ...
+
+
+@_signature("tasks.sign")
+async def sign_task(inp: CompleteTaskInput) -> Signed: ...
+
+
+@_signature("tasks.complete")
+async def complete_task(inp: CompleteTaskInput) -> TaskResult: ...
+
+
+@_signature("tasks.remind")
+async def remind(inp: MilestoneInput) -> bool: ...
+
+
+@_signature("tasks.escalate_head")
+async def escalate_head(inp: MilestoneInput) -> bool: ...
+
+
+@_signature("tasks.escalate_sonoivu")
+async def escalate_sonoivu(inp: MilestoneInput) -> bool: ...
+
+
+MILESTONES = {"remind": remind, "escalate_head": escalate_head, "escalate_sonoivu": escalate_sonoivu}
+
+
+@_signature("profiles.onboarding_envelope")
+async def onboarding_envelope(inp: OnboardingInput) -> str: ...
+
+
+@_signature("people.set_status")
+async def set_status(inp: PersonStatusInput) -> None: ...
+
+
+@_signature("approvals.enqueue")
+async def enqueue(inp: EnqueueInput) -> Enqueued: ...
+
+
+@_signature("approvals.open")
+async def open_approval(inp: ApprovalInput) -> ApprovalOpened: ...
+
+
+@_signature("approvals.add_items")
+async def add_items(inp: ApprovalItemsInput) -> None: ...
+
+
+@_signature("approvals.forward")
+async def forward(inp: ApprovalItemsInput) -> None: ...
+
+
+@_signature("approvals.close")
+async def close_approval(approval_id: int) -> None: ...
+
+
+@_signature("approvals.report_to_province")
+async def report_to_province(inp: UnitSignedInput) -> bool: ...
+
+
+@_signature("approvals.open_province")
+async def open_province(inp: ProvinceApprovalInput) -> ApprovalOpened: ...
+
+
+@_signature("approvals.add_units")
+async def add_units(inp: ApprovalItemsInput) -> None: ...
+
+
+@_signature("approvals.province_unit")
+async def province_unit(approval_id: int) -> int: ...
+
+
+@_signature("national_db.send")
+async def send_to_national(inp: SendInput) -> SendResult: ...
