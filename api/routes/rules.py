@@ -3,17 +3,18 @@ from datetime import date
 from fastapi import APIRouter, Query
 
 from api.deps import SessionDep
+from api.schemas import DeadlineView, errors
 from rules.deadlines import compute_deadline
 from rules.profiles import UnknownProfile, UnknownRule, get_profile
 from services import deadlines
 from services.errors import Invalid
 
-router = APIRouter(prefix="/api", tags=["rules"])
+router = APIRouter(prefix="/api", tags=["rules"], responses=errors(422))
 
 
 @router.get("/deadline")
 async def deadline(session: SessionDep, profile: str = Query(...), rule: str = Query(...),
-                   start: str = Query(..., description="YYYY-MM-DD")) -> dict:
+                   start: str = Query(..., description="YYYY-MM-DD")) -> DeadlineView:
     """The due date of a rule under a province's profile (the version in force on START)."""
     try:
         start_day = date.fromisoformat(start)
@@ -28,10 +29,8 @@ async def deadline(session: SessionDep, profile: str = Query(...), rule: str = Q
         raise Invalid(str(err), "unknown_rule", valid=list(err.valid)) from err
     result = compute_deadline(chosen, rule, start_day, await deadlines.working_calendar(session))
     rule_obj = chosen.rule(rule)
-    return {
-        "due": result.due.isoformat() if result else None,
-        "opens": result.opens.isoformat() if result and result.opens else None,
-        "legal_basis": result.legal_basis if result else rule_obj.legal_basis,
-        "rule": rule, "profile": chosen.name, "profile_version": chosen.version,
-        "kind": rule_obj.kind, "actor": rule_obj.actor,
-    }
+    return DeadlineView(
+        due=result.due if result else None, opens=result.opens if result else None,
+        legal_basis=result.legal_basis if result else rule_obj.legal_basis,
+        rule=rule, profile=chosen.name, profile_version=chosen.version, kind=rule_obj.kind, actor=rule_obj.actor,
+    )

@@ -1,0 +1,332 @@
+"""The HTTP contract (DESIGN.md) as pydantic models: what /openapi.json publishes and every JSON
+route returns. Dates are ISO `YYYY-MM-DD`; times are ISO 8601 in Asia/Ho_Chi_Minh (+07:00).
+A field without a default is always present, `null` when it has no value. Views read from
+attributes, so a record whose fields match a view is validated into it directly."""
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from rules.clock import VN_TZ
+
+
+def _vn(value: datetime) -> datetime:
+    return value.astimezone(VN_TZ)
+
+
+VnTime = Annotated[datetime, AfterValidator(_vn)]
+
+
+class View(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class ErrorBody(BaseModel):
+    """A refusal: a Vietnamese message for the user and a machine code for clients; some refusals
+    add fields naming what they are about (e.g. `person_id` of the existing record)."""
+    model_config = ConfigDict(extra="allow")
+    detail: str
+    code: str
+
+
+_REFUSALS = {401: "Not authenticated", 403: "Not allowed", 404: "Not found or outside the caller's scope",
+             409: "Conflicts with the record's state", 422: "Invalid data",
+             423: "Locked after repeated failed logins", 503: "The workflow service does not answer"}
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """A router's `responses`: the refusals its routes answer with, all shaped as ErrorBody."""
+    return {status: {"model": ErrorBody, "description": _REFUSALS[status]} for status in statuses}
+
+
+PDF = {200: {"description": "A PDF file",
+             "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
+
+
+# ---- auth ------------------------------------------------------------------------------------
+
+class LoggedIn(View):
+    username: str
+    full_name: str
+
+
+class Activated(View):
+    username: str
+
+
+class LoggedOut(View):
+    ok: bool
+
+
+class Me(View):
+    username: str
+    full_name: str
+    roles: list[str] = Field(description="person, unit_hr, unit_head, sonoivu_admin, sonoivu_director, auditor")
+    unit_id: int | None
+    person_id: int | None
+
+
+# ---- org and rules ---------------------------------------------------------------------------
+
+class UnitView(View):
+    id: int
+    code: str
+    name: str
+    parent_id: int | None
+    kind: str
+
+
+class UserView(View):
+    username: str
+    full_name: str
+    roles: list[str]
+    unit_id: int | None
+
+
+class OverrideSaved(View):
+    day: date
+    working: bool
+    source: str
+
+
+class OverrideView(OverrideSaved):
+    note: str
+
+
+class DeadlineView(View):
+    due: date | None
+    opens: date | None = Field(description="The first day of a monthly window")
+    legal_basis: str
+    rule: str
+    profile: str
+    profile_version: str
+    kind: str
+    actor: str
+
+
+# ---- tasks and people ------------------------------------------------------------------------
+
+class TaskView(View):
+    id: int
+    kind: str
+    title: str
+    subject_person_id: int | None
+    unit_id: int
+    assignee: str | None = Field(description="The assignees' usernames, comma-separated")
+    assignees: list[str]
+    actor_role: str
+    due_on: date | None
+    due_at: VnTime | None
+    legal_basis: str | None
+    rule: str | None
+    status: str
+    escalation_level: int
+    workflow_id: str
+    outcome: str | None
+    completed_at: VnTime | None
+
+
+class TaskDetail(TaskView):
+    outcomes: list[str] = Field(description="The allowed outcomes, the forward path first")
+    data: dict[str, dict[str, str]] = Field(description="Per outcome, the data it needs: field → Vietnamese label")
+    profile: str
+    profile_version: str
+    started_on: date
+    comment: str | None
+    reminded_at: VnTime | None
+    escalated_head_at: VnTime | None
+    escalated_sonoivu_at: VnTime | None
+
+
+class Activation(View):
+    username: str
+    code: str = Field(description="The one-time activation code, shown once")
+
+
+class CompletedTask(TaskDetail):
+    activation: Activation | None = Field(default=None, exclude_if=lambda value: value is None,
+                                          description="Only after creating an account")
+
+
+class Hired(View):
+    person_id: int
+    workflow_id: str
+
+
+class PersonView(View):
+    id: int
+    full_name: str
+    sex: str
+    date_of_birth: date
+    citizen_id: str
+    unit_id: int
+    kind: str
+    hired_on: date
+    status: str
+    profile: str
+    profile_version: str
+    workflow_id: str
+
+
+class RevisionSummary(View):
+    id: int
+    number: int
+    status: str
+    kind: str
+    data: dict[str, Any]
+    review_comment: str | None
+
+
+class PersonRecord(PersonView):
+    cv: RevisionSummary | None = Field(description="The approved version everyone sees")
+    working: RevisionSummary | None = Field(
+        description="The newer revision waiting for review or approval, for the person and HR")
+
+
+class StepView(View):
+    task_id: int
+    kind: str
+    task: str
+    workflow_id: str
+    started_on: date
+    due_on: date | None
+    due_at: VnTime | None
+    done_at: VnTime | None
+    status: str
+    on_time: bool | None = Field(description="null while open and not yet overdue")
+    actor: str | None
+    legal_basis: str | None
+    escalation_level: int
+    outcome: str | None
+    comment: str | None
+
+
+class DraftSaved(View):
+    revision_id: int
+    number: int
+    status: str
+    data: dict[str, Any]
+
+
+# ---- revisions -------------------------------------------------------------------------------
+
+class UpdateStarted(View):
+    revision_id: int
+    workflow_id: str | None
+
+
+class AttachmentView(View):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+class RevisionView(View):
+    id: int
+    person_id: int
+    number: int
+    kind: str
+    status: str
+    change_date: date | None
+    change_reason: str | None
+    decision_no: str | None
+    workflow_id: str | None
+    data: dict[str, Any]
+    review_comment: str | None
+    submitted_at: VnTime | None
+    approved_at: VnTime | None
+    attachments: list[AttachmentView]
+
+
+class ChangeView(View):
+    username: str
+    at: str
+    old: Any
+    new: Any
+
+
+class DiffView(View):
+    field: str
+    label: str
+    old: Any
+    new: Any
+    changed_by: list[ChangeView]
+
+
+# ---- approvals, delegations, national sync ---------------------------------------------------
+
+class ApprovalItemView(View):
+    revision_id: int
+    person_id: int
+    full_name: str
+    number: int
+    kind: str
+    decision: str
+    reason: str | None
+    status: str
+
+
+class MonthApproval(View):
+    """A unit's month without an approval yet (`status` "none")."""
+    unit_id: int
+    month: str
+    status: str
+    due_at: VnTime | None
+    revisions: list[ApprovalItemView]
+    signed_pdf_url: str | None
+    late: bool
+
+
+class ApprovalView(MonthApproval):
+    id: int
+    opens_on: date | None
+    due_on: date | None
+    legal_basis: str | None
+    signed_at: VnTime | None
+    signed_as: str | None
+    workflow_id: str
+    signed_pdf_sha256: str | None
+
+
+class UnitMonthState(View):
+    unit_id: int
+    unit: str
+    state: str = Field(description="on_time, late, pending, none, or the approval's status")
+    approval_id: int | None
+
+
+class DelegationCreated(View):
+    id: int
+    document_no: str
+
+
+class DelegationRevoked(View):
+    id: int
+    revoked_at: VnTime | None
+
+
+class DelegationView(View):
+    id: int
+    delegate_id: int
+    document_no: str
+    valid_from: date
+    valid_to: date
+    revoked_at: VnTime | None
+
+
+class OutboxRow(View):
+    id: int
+    revision_id: int
+    person_id: int
+    status: str
+    attempts: int
+    last_error: str | None
+    sent_at: VnTime | None
+    idempotency_key: str
+
+
+class Outbox(View):
+    summary: dict[str, int] = Field(description="Rows by status, every status present")
+    rows: list[OutboxRow]
