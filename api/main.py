@@ -13,7 +13,7 @@ from temporalio.service import RPCError
 
 from api.routes import auth, org, records, rules, work
 from api.state import AppState
-from core.config import Settings, get_settings
+from core.config import ProductionRefused, Settings, get_settings
 from core.db import Database
 from core.logging import configure_logging, log
 from services.errors import DomainError
@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
                task_queue: str | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(json=settings.is_prod)
+    _refuse_unsafe_production(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -75,6 +76,17 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
         return JSONResponse(checks, status_code=200 if healthy else 503)
 
     return app
+
+
+def _refuse_unsafe_production(settings: Settings) -> None:
+    """HOSO_ENV=prod with a development secret key or an implicit development CA: no app (uvicorn exits 1)."""
+    try:
+        settings.refuse_unsafe_production()
+    except ProductionRefused as refused:
+        log.error("startup.refused", reason=str(refused))
+        raise
+    if settings.is_prod and settings.signing_dev_ca:
+        log.warning("signing.dev_ca_in_production", detail="HOSO_SIGNING_DEV_CA=true: chữ ký bằng CA phát triển")
 
 
 def _wants_html(request: Request) -> bool:

@@ -13,6 +13,7 @@ from core.config import ROOT, get_settings
 
 RULES_COMMANDS = {"deadline", "profiles"}
 DEMO_COMMANDS = {"run", "seed"}  # both create the demo province
+PRODUCTION_CHECKED = {"run", "migrate"}  # refused under HOSO_ENV=prod with development-only settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command in DEMO_COMMANDS and not _demo_allowed():
         return 2
+    if args.command in PRODUCTION_CHECKED and not _production_allowed():
+        return 2
     return {"run": run, "migrate": migrate, "seed": seed}[args.command]()
 
 
@@ -39,6 +42,17 @@ def _demo_allowed() -> bool:
     try:
         refuse_in_prod(get_settings())
     except DemoRefused as refused:
+        print(f"hoso: {refused}", file=sys.stderr)
+        return False
+    return True
+
+
+def _production_allowed() -> bool:
+    """False, after naming the variables to fix, when HOSO_ENV=prod runs with development-only settings."""
+    from core.config import ProductionRefused
+    try:
+        get_settings().refuse_unsafe_production()
+    except ProductionRefused as refused:
         print(f"hoso: {refused}", file=sys.stderr)
         return False
     return True

@@ -7,6 +7,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 
+DEV_SECRET_KEY = "dev-only-secret-change-me"
+MIN_SECRET_KEY_LENGTH = 32
+PLACEHOLDER = "change-me"  # the mark of every development default and of deploy/env.example's values
+
+
+class ProductionRefused(RuntimeError):
+    """HOSO_ENV=prod with settings that are only safe in development; the message names the variables."""
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HOSO_", extra="ignore")
@@ -20,7 +28,7 @@ class Settings(BaseSettings):
 
     env: str = "dev"  # "prod" → JSON logs and secure cookies
     data_dir: Path = ROOT / ".var"
-    secret_key: str = "dev-only-secret-change-me"
+    secret_key: str = DEV_SECRET_KEY
     profile: str = "quang-ngai"  # the province's regulation profile
     base_url: str = "http://127.0.0.1:8000"
     host: str = "127.0.0.1"
@@ -60,6 +68,46 @@ class Settings(BaseSettings):
     @property
     def signing_path(self) -> Path:
         return self.signing_dir or self.data_dir / "signing"
+
+    def production_problems(self) -> list[str]:
+        """Why these settings must not run in production (HOSO_ENV=prod), one line per variable; empty when
+        they may, and always empty in development. Web, worker and `hoso run`/`migrate` refuse to start on any."""
+        if not self.is_prod:
+            return []
+        problems = []
+        key = self.secret_key.strip()
+        if not key or key == DEV_SECRET_KEY or PLACEHOLDER in key.lower():
+            problems.append("HOSO_SECRET_KEY đang trống, là khóa phát triển hoặc giá trị mẫu CHANGE-ME: ai biết khóa "
+                            "này có thể giả mạo phiên đăng nhập. Đặt một chuỗi ngẫu nhiên riêng, ví dụ "
+                            "python3 -c \"import secrets; print(secrets.token_urlsafe(32))\".")
+        elif len(key) < MIN_SECRET_KEY_LENGTH:
+            problems.append(f"HOSO_SECRET_KEY quá ngắn ({len(key)} ký tự; cần ít nhất {MIN_SECRET_KEY_LENGTH}). "
+                            "Đặt một chuỗi ngẫu nhiên, ví dụ python3 -c \"import secrets; "
+                            "print(secrets.token_urlsafe(32))\".")
+        if self.signing_dev_ca and "signing_dev_ca" not in self.model_fields_set:
+            problems.append("HOSO_SIGNING_DEV_CA chưa đặt, nên mặc định sẽ ký bằng CA phát triển (không dùng cho sản "
+                            "xuất). Đặt HOSO_SIGNING_DEV_CA=false và đưa chứng thư số của tỉnh vào HOSO_SIGNING_DIR "
+                            "(docs/signing.md); chỉ khi thật sự muốn dùng CA phát triển mới đặt HOSO_SIGNING_DEV_CA=true.")
+        if PLACEHOLDER in self.signing_passphrase.lower():
+            problems.append("HOSO_SIGNING_PASSPHRASE vẫn là giá trị mẫu CHANGE-ME: đặt mật khẩu thật của các tệp "
+                            "PKCS#12 trong HOSO_SIGNING_DIR.")
+        if self.database_url and PLACEHOLDER in self.database_url.lower():
+            problems.append("DATABASE_URL chứa mật khẩu mẫu CHANGE-ME (HOSO_DB_PASSWORD trong .env): đặt mật khẩu "
+                            "thật cho cơ sở dữ liệu.")
+        if not self.database_url:
+            problems.append("DATABASE_URL chưa đặt: PostgreSQL nhúng chỉ dùng cho phát triển. Đặt "
+                            "DATABASE_URL=postgresql://user:pass@host:5432/db.")
+        if not self.temporal_address:
+            problems.append("TEMPORAL_ADDRESS chưa đặt: máy chủ Temporal phát triển chỉ dùng cho phát triển. "
+                            "Đặt TEMPORAL_ADDRESS=host:7233.")
+        return problems
+
+    def refuse_unsafe_production(self) -> None:
+        """Raise ProductionRefused, with every problem, when production_problems() finds any."""
+        problems = self.production_problems()
+        if problems:
+            raise ProductionRefused("HOSO_ENV=prod: không khởi động vì cấu hình chưa an toàn cho sản xuất:\n"
+                                    + "\n".join(f"  - {p}" for p in problems))
 
 
 @lru_cache
