@@ -25,6 +25,7 @@ async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 SessionDep = Annotated[AsyncSession, Depends(db_session, scope="function")]
 StateDep = Annotated[AppState, Depends(app_state)]
 
@@ -34,6 +35,8 @@ async def current_viewer(request: Request, session: SessionDep) -> Viewer:
     viewer = await load_viewer(session, int(user_id)) if user_id else None
     if viewer is None:
         raise NotLoggedIn("Vui lòng đăng nhập.", "not_authenticated")
+    if viewer.read_only and request.method not in READ_METHODS:
+        raise Forbidden("Thanh tra chỉ được xem, không được thay đổi dữ liệu.", "read_only")
     return viewer
 
 
@@ -46,7 +49,3 @@ async def temporal_client(request: Request) -> Client:
 
 TemporalDep = Annotated[Client, Depends(temporal_client)]
 
-
-def require(viewer: Viewer, *roles: str) -> None:
-    if not any(viewer.has(role) for role in roles):
-        raise Forbidden("Bạn không có quyền thực hiện thao tác này.", "forbidden")

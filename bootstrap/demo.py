@@ -37,6 +37,8 @@ STAFF = {
     "P-KT": ("A Thị Blông", "Y Văn Hơ"),
     "X-BS": ("Nguyễn Thị Sen", "Lê Văn Hòa"),
 }
+# Deputy heads (cấp phó), who sign only with a written delegation from their unit's head: (login, name, unit)
+DEPUTIES = [("pho.syt", "Phan Văn Khoa", "SYT"), ("pho.sgd", "Lê Thị Thảo", "SGD")]
 PROVINCE_USERS = [
     ("sonoivu", "Quản trị Sở Nội vụ", "SNV", "sonoivu_admin"),
     ("giamdoc.snv", "Giám đốc Sở Nội vụ", "SNV", "sonoivu_director"),
@@ -96,6 +98,14 @@ async def seed_org(session: AsyncSession, password: str) -> DemoOrg:
             grant_unit = result.units[code] if role in ("unit_hr", "unit_head") else None
             session.add(RoleGrant(user_id=user.id, role=role, unit_id=grant_unit))
         result.users[username] = user.id
+    for username, full_name, code in DEPUTIES:
+        user = (await session.execute(select(User).where(User.username == username))).scalars().first()
+        if user is None:
+            user = User(username=username, full_name=full_name, unit_id=result.units[code], password_hash=hashed,
+                        email=f"{username}@{DEMO_MAIL_DOMAIN}")
+            session.add(user)
+            await session.flush()
+        result.users[username] = user.id
     await session.flush()
     return result
 
@@ -107,4 +117,5 @@ def demo_logins() -> list[tuple[str, str]]:
     for code in STAFF:
         rows.append((login_of(code, "unit_hr"), f"Cán bộ tổ chức — {names[code]}"))
         rows.append((login_of(code, "unit_head"), f"Thủ trưởng — {names[code]}"))
+    rows += [(login, f"{name}, cấp phó — {names[code]} (ký khi được ủy quyền)") for login, name, code in DEPUTIES]
     return rows

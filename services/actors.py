@@ -25,6 +25,26 @@ async def actor_user_ids(session: AsyncSession, role: str, unit_id: int, person_
     return {row[0]: "Vai trò cấp tỉnh" for row in rows}
 
 
+async def user_of_person(session: AsyncSession, person_id: int | None) -> int | None:
+    """The login of a person's own record, if they have one."""
+    if person_id is None:
+        return None
+    return (await session.execute(select(User.id).where(User.person_id == person_id))).scalar()
+
+
+async def others(session: AsyncSession, users: dict[int, str], unit_id: int, person_id: int | None) -> dict[int, str]:
+    """Nobody reviews or approves their own record: without the person's own login, and when that
+    leaves nobody (HR's own CV), the unit's head (Sở Nội vụ hears of it if the task is late)."""
+    own = await user_of_person(session, person_id)
+    if own is None or own not in users:
+        return users
+    rest = {user: reason for user, reason in users.items() if user != own}
+    if rest:
+        return rest
+    heads = await actor_user_ids(session, "unit_head", unit_id, None)
+    return {user: "Thay cán bộ tổ chức (hồ sơ của chính cán bộ tổ chức)" for user in heads if user != own}
+
+
 async def delegate_ids(session: AsyncSession, unit_id: int, on: date) -> dict[int, str]:
     """The deputies holding a written delegation for the unit that is valid that day and not revoked."""
     rows = await session.execute(select(Delegation.delegate_id, Delegation.document_no).where(

@@ -13,7 +13,7 @@ from rules.calendar import WorkingCalendar
 from rules.deadlines import compute_deadline, due_datetime
 from rules.profiles import Profile, get_profile
 from rules.clock import VN_TZ, local_date
-from services import audit, delegations, documents, national_sync, org, revisions
+from services import actors, audit, delegations, documents, national_sync, org, revisions
 from services.errors import Conflict, DomainError, Invalid, NotFound
 from services.pdf import render_approval_batch
 from services.people import search_key
@@ -66,10 +66,21 @@ async def target(session: AsyncSession, revision_id: int, today: date, calendar:
     person = await session.get(Person, revision.person_id)
     profile = get_profile(person.profile, on=today)
     unit_id = await approval_unit(session, profile, person.unit_id)
+    unit_id = await _above_own_head(session, unit_id, person)
     month = month_for(profile, today, calendar)
     while await _signed(session, "unit", month, unit_id):  # the head signed the month: it is closed
         month = next_month(month)
     return ApprovalInput(unit_id=unit_id, month=month, profile=profile.name, profile_version=profile.version)
+
+
+async def _above_own_head(session: AsyncSession, unit_id: int, person: Person) -> int:
+    """Nobody approves a change to their own record: a head's own change goes to the unit above."""
+    own = await actors.user_of_person(session, person.id)
+    chain = await org.ancestors(session, unit_id)
+    for unit in chain:
+        if own is None or own not in await actors.actor_user_ids(session, "unit_head", unit, None):
+            return unit
+    return chain[-1]
 
 
 async def _signed(session: AsyncSession, level: str, month: str, unit_id: int | None = None) -> bool:

@@ -44,6 +44,8 @@ async def create(session: AsyncSession, viewer: Viewer, *, unit_id: int, delegat
     delegate = (await session.execute(select(User).where(User.username == delegate_username))).scalars().first()
     if delegate is None:
         raise Invalid("Không tìm thấy người được ủy quyền.", "unknown_user")
+    if delegate.unit_id != unit_id or delegate.id == viewer.user_id:  # a deputy of the same unit
+        raise Invalid("Chỉ ủy quyền cho cấp phó của chính đơn vị.", "delegate_not_in_unit")
     if not document_no.strip():
         raise Invalid("Ghi số văn bản ủy quyền.", "missing_document_no")
     if valid_to < valid_from:

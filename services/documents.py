@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Attachment, ProfileRevision
-from services import audit
+from services import audit, permissions
 from services.errors import Forbidden, Invalid, NotFound
 from services.scope import Viewer, readable_person
 
@@ -40,9 +40,9 @@ async def attach(session: AsyncSession, viewer: Viewer, revision_id: int, filena
     if revision is None:
         raise Invalid("Không tìm thấy bản cập nhật.", "revision_not_found")
     person = await readable_person(session, viewer, revision.person_id)
-    if viewer.person_id != person.id and not viewer.has("unit_hr"):
+    if not permissions.edits_record(viewer, person):
         raise Forbidden("Chỉ cá nhân hoặc cán bộ tổ chức được đính kèm tài liệu.", "forbidden")
-    if revision.kind == "update_state_decision" and not viewer.has("unit_hr"):
+    if revision.kind == "update_state_decision" and not permissions.is_hr_of(viewer, person.unit_id):
         raise Forbidden("Bản cập nhật theo quyết định do cán bộ tổ chức nhập.", "forbidden")
     if revision.status not in ("draft", "returned"):
         raise Invalid("Chỉ đính kèm tài liệu vào bản cập nhật chưa nộp.", "revision_not_editable")

@@ -10,7 +10,7 @@ from unidecode import unidecode
 from models import Person, ProfileRevision, Task, Unit, User
 from models.people import PERSON_KINDS
 from rules.profiles import get_profile
-from services import audit, cv, documents
+from services import audit, cv, documents, permissions
 from services import revisions as revision_log
 from services.errors import Conflict, Forbidden, Invalid
 from services.scope import Viewer, people_query, readable_person
@@ -53,15 +53,17 @@ def _check_hire(inp: HireInput, today: date) -> None:
 async def register_hire(session: AsyncSession, viewer: Viewer, inp: HireInput, *, profile_name: str,
                         today: date) -> Person:
     """Validate and insert the person (flushed, not committed): the caller starts the workflow."""
-    if not (viewer.has("unit_hr") or viewer.has("sonoivu_admin")):
-        raise Forbidden("Chỉ cán bộ tổ chức hoặc Sở Nội vụ được đăng ký tuyển dụng.", "forbidden")
+    permissions.require(viewer, permissions.REGISTERS_HIRES)
     unit = await session.get(Unit, inp.unit_id)
     if unit is None:
         raise Invalid("Đơn vị không tồn tại.", "unknown_unit")
-    if not viewer.sees_unit(unit.id):
+    if not (permissions.is_hr_of(viewer, unit.id) or viewer.has("sonoivu_admin")):
         raise Forbidden("Đơn vị này nằm ngoài phạm vi quản lý của bạn.", "unit_out_of_scope")
     _check_hire(inp, today)
     existing = (await session.execute(select(Person).where(Person.citizen_id == inp.citizen_id))).scalars().first()
+    if existing is not None and not viewer.sees_unit(existing.unit_id):  # say nothing of who it is
+        raise Conflict("Số CCCD này đã có hồ sơ trong cơ sở dữ liệu của tỉnh, ở đơn vị ngoài phạm vi quản lý "
+                       "của bạn; liên hệ Sở Nội vụ để tiếp nhận hoặc điều chuyển.", "citizen_id_exists")
     if existing is not None:
         same = existing.hired_on == inp.hired_on
         raise Conflict(
@@ -123,11 +125,12 @@ def initial_cv(person: Person) -> dict[str, Any]:
 
 async def save_draft(session: AsyncSession, viewer: Viewer, person_id: int, data: dict[str, Any]) -> ProfileRevision:
     person = await readable_person(session, viewer, person_id)
-    if viewer.person_id != person.id and not viewer.has("unit_hr"):
+    if not permissions.edits_record(viewer, person):
         raise Forbidden("Chỉ cá nhân hoặc cán bộ tổ chức được sửa sơ yếu lý lịch.", "forbidden")
     known = {k: v for k, v in data.items() if k in cv.FIELDS}
     current = await working_revision(session, person.id)
-    if current is not None and current.kind == "update_state_decision" and not viewer.has("unit_hr"):
+    by_decision = current is not None and current.kind == "update_state_decision"
+    if by_decision and not permissions.is_hr_of(viewer, person.unit_id):
         raise Forbidden("Bản cập nhật theo quyết định do cán bộ tổ chức nhập.", "forbidden")
     now = datetime.now(UTC)
     if current is not None and current.status == "draft":

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Person, ProfileRevision, RevisionChange, Task, User
 from rules.clock import local_date
-from services import audit, cv, documents, notify
+from services import audit, cv, documents, notify, permissions
 from services.actors import actor_user_ids
 from services.errors import Forbidden, Invalid, NotFound
 from services.scope import Viewer, readable_person
@@ -34,7 +34,8 @@ async def readable_revision(session: AsyncSession, viewer: Viewer, revision_id: 
 async def correct(session: AsyncSession, viewer: Viewer, revision_id: int, data: dict[str, Any]) -> ProfileRevision:
     """HR corrects a submitted revision before approval, keeping data «đúng, đủ, sạch» (Bình Định II.2.a)."""
     revision = await readable_revision(session, viewer, revision_id)
-    if not viewer.has("unit_hr"):
+    person = await session.get(Person, revision.person_id)
+    if not permissions.is_hr_of(viewer, person.unit_id):
         raise Forbidden("Chỉ cán bộ tổ chức được hiệu chỉnh trước khi phê duyệt.", "forbidden")
     if revision.status != "submitted":  # once accepted it is in the head's batch: frozen
         raise Invalid("Chỉ hiệu chỉnh bản đã nộp, trước khi chấp nhận chuyển phê duyệt.", "revision_not_correctable")

@@ -24,13 +24,27 @@ class Viewer:
     roles: frozenset[str]
     unit_grants: tuple[tuple[str, int], ...]
     unit_scope: frozenset[int] | None  # None: the whole province
+    # each unit role → the units it counts for: where it was granted and the units below
+    role_units: tuple[tuple[str, frozenset[int]], ...] = ()
 
     @property
     def province_wide(self) -> bool:
         return bool(self.roles & PROVINCE_ROLES)
 
+    @property
+    def read_only(self) -> bool:
+        """The auditor (thanh tra) reads everything and writes nothing."""
+        return self.roles == {"auditor"}
+
     def has(self, role: str) -> bool:
         return role in self.roles
+
+    def has_at(self, role: str, unit_id: int | None) -> bool:
+        """A unit role counts only for the units it was granted for (and those below them);
+        a province role counts everywhere."""
+        if role in PROVINCE_ROLES:
+            return role in self.roles
+        return any(held == role and unit_id in units for held, units in self.role_units)
 
     def sees_unit(self, unit_id: int) -> bool:
         return self.unit_scope is None or unit_id in self.unit_scope
@@ -45,12 +59,13 @@ async def load_viewer(session: AsyncSession, user_id: int) -> Viewer | None:
     if user.person_id is not None:
         roles.add("person")
     unit_grants = tuple((g.role, g.unit_id) for g in grants if g.role in UNIT_ROLES and g.unit_id)
-    if roles & PROVINCE_ROLES:
-        scope = None
-    else:
-        scope = frozenset(await org.subtree_ids(session, {unit for _, unit in unit_grants}))
+    role_units = []
+    for role in sorted({r for r, _ in unit_grants}):
+        role_units.append((role, frozenset(await org.subtree_ids(session, {u for r, u in unit_grants if r == role}))))
+    role_units = tuple(role_units)
+    scope = None if roles & PROVINCE_ROLES else frozenset().union(*(units for _, units in role_units))
     return Viewer(user.id, user.username, user.full_name, user.unit_id, user.person_id,
-                  frozenset(roles), unit_grants, scope)
+                  frozenset(roles), unit_grants, scope, role_units)
 
 
 def people_query(viewer: Viewer):

@@ -10,7 +10,7 @@ from core.config import Settings
 from models import Person, SignedDocument, Task, TaskCandidate, User
 from models.tasks import ESCALATION_LEVELS
 from rules.clock import local_date
-from services import audit, notify, steps
+from services import actors, audit, notify, steps
 from services.actors import actor_user_ids, candidate_ids
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.scope import Viewer, tasks_query
@@ -48,6 +48,8 @@ async def _insert_task(session: AsyncSession, inp: OpenTaskInput, now: datetime)
     session.add(task)
     await session.flush()
     users = await actor_user_ids(session, sched.actor_role, inp.unit_id, inp.person_id)
+    if sched.actor_role != "person":
+        users = await actors.others(session, users, inp.unit_id, inp.person_id)
     if kind.dynamic_actors is not None:
         users.update(await kind.dynamic_actors.extra(session, inp.unit_id, local_date(now)))
     for user_id, reason in users.items():

@@ -9,7 +9,7 @@ from temporalio.common import WorkflowIDReusePolicy
 
 from models import ProfileRevision
 from rules.profiles import get_profile
-from services import audit, cv, documents, revisions
+from services import audit, cv, documents, permissions, revisions
 from services.onboarding import cancel_if_not_saved
 from services.errors import Conflict, Forbidden, Invalid
 from services.scope import Viewer, readable_person
@@ -30,7 +30,7 @@ async def start(client: Client, task_queue: str, session: AsyncSession, viewer: 
     if kind == "update_personal" and viewer.person_id != person.id:
         raise Forbidden("Thông tin cá nhân do chính cá nhân cập nhật.", "forbidden")
     if kind == "update_state_decision":
-        if not viewer.has("unit_hr"):
+        if not permissions.is_hr_of(viewer, person.unit_id):
             raise Forbidden("Thông tin từ quyết định do cán bộ tổ chức cập nhật.", "forbidden")
         if not (decision_no or "").strip():
             raise Invalid("Ghi số quyết định làm căn cứ.", "missing_decision_no")

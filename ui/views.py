@@ -3,21 +3,17 @@ from datetime import UTC, datetime, timedelta
 
 from models import Task
 from models.tasks import ESCALATION_LEVELS
-from services import catalogs, cv
+from services import catalogs, cv, permissions
 from services.scope import Viewer
 from services.tasks import DUE_SOON_DAYS
 from ui.formats import vn_date
 
-UNIT_VIEW_ROLES = ("unit_hr", "unit_head", "sonoivu_admin", "sonoivu_director", "auditor")
-HIRE_ROLES = ("unit_hr", "sonoivu_admin")
-
-
 def sees_unit_tasks(viewer: Viewer) -> bool:
-    return any(viewer.has(role) for role in UNIT_VIEW_ROLES)
+    return permissions.may(viewer, permissions.SEES_UNIT_TASKS)
 
 
 def may_hire(viewer: Viewer) -> bool:
-    return any(viewer.has(role) for role in HIRE_ROLES)
+    return permissions.may(viewer, permissions.REGISTERS_HIRES)
 
 
 def deadline_state(task: Task, now: datetime | None = None) -> str:
@@ -69,9 +65,6 @@ REVISION_KINDS = {"onboarding": "Lập hồ sơ lần đầu", "update_personal"
                   "update_state_decision": "Cập nhật theo quyết định"}
 APPROVAL_STATES = {"on_time": "Đúng hạn", "late": "Trễ hạn", "pending": "Đang chờ ký", "none": "Chưa có hồ sơ",
                    "waiting": "Chưa đến kỳ phê duyệt", "closed": "Đã đóng, không có hồ sơ"}
-APPROVAL_VIEW_ROLES = ("sonoivu_admin", "sonoivu_director", "auditor", "unit_head", "unit_hr")
-DELEGATION_ROLES = ("unit_head", "sonoivu_admin")
-SYNC_ROLES = ("sonoivu_admin", "auditor")
 
 
 def cv_value(name: str, value) -> str:
@@ -91,12 +84,12 @@ def cv_value(name: str, value) -> str:
 
 
 def may_see_approvals(viewer: Viewer) -> bool:
-    return any(viewer.has(role) for role in APPROVAL_VIEW_ROLES)
+    return permissions.may(viewer, permissions.SEES_APPROVALS)
 
 
 def may_delegate(viewer: Viewer) -> bool:
-    return any(viewer.has(role) for role in DELEGATION_ROLES)
+    return permissions.may(viewer, permissions.RECORDS_DELEGATIONS)
 
 
 def may_see_sync(viewer: Viewer) -> bool:
-    return any(viewer.has(role) for role in SYNC_ROLES)
+    return permissions.may(viewer, permissions.SEES_OUTBOX)

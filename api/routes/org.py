@@ -1,9 +1,9 @@
 from fastapi import APIRouter
 
-from api.deps import CurrentUser, SessionDep, require
+from api.deps import CurrentUser, SessionDep
 from api.schemas import OverrideSaved, OverrideView, UnitView, UserView, errors
 from api.views import user_view
-from services import directory, org
+from services import directory, org, permissions
 
 router = APIRouter(prefix="/api", tags=["org"], responses=errors(401, 403, 404, 422))
 
@@ -18,19 +18,19 @@ async def units(viewer: CurrentUser, session: SessionDep) -> list[UnitView]:
 
 @router.get("/admin/users")
 async def users(viewer: CurrentUser, session: SessionDep) -> list[UserView]:
-    require(viewer, "sonoivu_admin", "auditor")
+    permissions.require(viewer, permissions.READS_ADMINISTRATION)
     return [user_view(user, roles) for user, roles in await directory.users_with_roles(session=session)]
 
 
 @router.get("/admin/calendar")
 async def calendar_overrides(viewer: CurrentUser, session: SessionDep) -> list[OverrideView]:
-    require(viewer, "sonoivu_admin", "auditor")
+    permissions.require(viewer, permissions.READS_ADMINISTRATION)
     return [OverrideView.model_validate(row) for row in await directory.calendar_overrides(session=session)]
 
 
 @router.post("/admin/calendar", status_code=201)
 async def add_override(body: directory.OverrideInput, viewer: CurrentUser, session: SessionDep) -> OverrideSaved:
     """A day the government adds off or declares worked; applies to deadlines computed from now on."""
-    require(viewer, "sonoivu_admin")
+    permissions.require(viewer, permissions.ADMINISTERS)
     row = await directory.save_override(session=session, override=body, actor=viewer.username)
     return OverrideSaved.model_validate(row)

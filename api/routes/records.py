@@ -5,12 +5,12 @@ from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from api.deps import CurrentUser, SessionDep, StateDep, TemporalDep, require
+from api.deps import CurrentUser, SessionDep, StateDep, TemporalDep
 from api.schemas import (PDF, ApprovalView, AttachmentView, DelegationCreated, DelegationRevoked, DelegationView,
                          DiffView, MonthApproval, Outbox, OutboxRow, RevisionView, UnitMonthState, UpdateStarted,
                          errors)
 from api.views import approval_view, no_approval, revision_view
-from services import approvals, delegations, documents, exports, national_sync, people, revisions, updates
+from services import approvals, delegations, documents, exports, national_sync, people, permissions, revisions, updates
 from services.errors import Invalid, NotFound
 from services.scope import readable_person
 from rules.clock import local_date
@@ -100,7 +100,7 @@ async def get_approval(viewer: CurrentUser, session: SessionDep, unit_id: int,
 
 @router.get("/approvals/overview")
 async def approvals_overview(viewer: CurrentUser, session: SessionDep, month: str = MONTH) -> list[UnitMonthState]:
-    require(viewer, "sonoivu_admin", "sonoivu_director", "auditor", "unit_head", "unit_hr")
+    permissions.require(viewer, permissions.SEES_APPROVALS)
     return [UnitMonthState(unit_id=row["unit"].id, unit=row["unit"].name, state=row["state"],
                            approval_id=row["approval"].id if row["approval"] else None)
             for row in await approvals.month_overview(session, viewer, month)]
@@ -144,6 +144,6 @@ async def list_delegations(unit_id: int, viewer: CurrentUser, session: SessionDe
 
 @router.get("/sync/outbox")
 async def outbox(viewer: CurrentUser, session: SessionDep, status: str | None = None) -> Outbox:
-    require(viewer, "sonoivu_admin", "auditor")
+    permissions.require(viewer, permissions.SEES_OUTBOX)
     return Outbox(summary=await national_sync.summary(session),
                   rows=[OutboxRow.model_validate(r) for r in await national_sync.rows(session, status)])

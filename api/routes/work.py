@@ -9,7 +9,7 @@ from api.schemas import (Activation, CompletedTask, DraftSaved, Hired, PersonRec
                          TaskView, errors)
 from api.views import completed_view, person_record, person_view, step_view, task_detail, task_view
 from rules.clock import local_date
-from services import onboarding, people, task_actions, tasks
+from services import onboarding, people, permissions, task_actions, tasks
 from services.scope import readable_person
 
 router = APIRouter(prefix="/api", tags=["work"], responses=errors(401, 403, 404, 409, 422, 503))
@@ -62,7 +62,7 @@ async def get_person(person_id: int, viewer: CurrentUser, session: SessionDep) -
     person = await readable_person(session, viewer, person_id)
     current = await people.current_revision(session, person)
     revision = await people.working_revision(session, person.id)
-    sees_work = viewer.person_id == person.id or viewer.has("unit_hr") or viewer.province_wide
+    sees_work = permissions.sees_work_in_progress(viewer, person)
     return person_record(person, current, revision if sees_work and revision is not current else None)
 
 

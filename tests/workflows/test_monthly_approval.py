@@ -146,29 +146,29 @@ async def test_delegations_valid_expired_revoked(ts_env, ts_worker, db, org, tas
     # The signing effect checks a delegation on the server's (skipped) day, the web side on the real
     # day: each delegation below is expired, or valid, on both days.
     since = min(day, datetime.now(VN_TZ).date())
-    async with db.session() as session:  # a deputy: the HR official of the unit, delegated in writing
-        expired = await delegations.create(session, head, unit_id=unit, delegate_username="hr.syt-ds",
+    async with db.session() as session:  # deputies of the unit, delegated in writing
+        expired = await delegations.create(session, head, unit_id=unit, delegate_username="pho.syt",
                                            document_no="01/UQ-SYT", valid_from=since - timedelta(days=30),
                                            valid_to=since - timedelta(days=1))
-        revoked = await delegations.create(session, head, unit_id=unit, delegate_username="hr.syt-bv",
+        revoked = await delegations.create(session, head, unit_id=unit, delegate_username="hr.syt",
                                            document_no="02/UQ-SYT", valid_from=since,
                                            valid_to=day + timedelta(days=60), client=ts_env.client)
     async with db.session() as session:
         await delegations.revoke(session, head, revoked.id, client=ts_env.client)
-    for deputy in ("hr.syt-ds", "hr.syt-bv"):  # an expired or revoked delegation confers nothing
+    for deputy in ("pho.syt", "hr.syt"):  # an expired or revoked delegation confers nothing
         with pytest.raises((Forbidden, NotFound)):
             await complete_as(db, ts_env.client, deputy, task.id, "sign", decisions)
     # Even a caller that reaches the workflow directly is refused, by the Update's validator.
     handle = ts_env.client.get_workflow_handle(f"approval/{unit}/{first:%Y-%m}")
-    outsider = await _user_id(db, "hr.syt-bv")
+    outsider = await _user_id(db, "hr.syt")
     with pytest.raises(WorkflowUpdateFailedError) as refused:
         await handle.execute_update("complete_task", CompleteTaskInput(task.id, "sign", outsider, decisions))
     assert "không được giao" in str(refused.value.cause)
     async with db.session() as session:
-        await delegations.create(session, head, unit_id=unit, delegate_username="hr.syt-ds",
+        await delegations.create(session, head, unit_id=unit, delegate_username="pho.syt",
                                  document_no="03/UQ-SYT", valid_from=since, valid_to=day + timedelta(days=30),
                                  client=ts_env.client)
-    done = await complete_as(db, ts_env.client, "hr.syt-ds", task.id, "sign", decisions)
+    done = await complete_as(db, ts_env.client, "pho.syt", task.id, "sign", decisions)
     assert done.result.outcome == "sign"
     approval = await approval_row(db, unit_id=unit, month=f"{first:%Y-%m}")
     assert "03/UQ-SYT" in approval.signed_as

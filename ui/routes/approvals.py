@@ -5,12 +5,12 @@ from datetime import date
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from api.deps import CurrentUser, SessionDep, TemporalDep, require
+from api.deps import CurrentUser, SessionDep, TemporalDep
 from models.approvals import APPROVAL_STATUSES
-from services import approvals, auth, delegations, national_sync, org
+from services import approvals, auth, delegations, national_sync, org, permissions
 from services.errors import DomainError, Invalid, NotFound
 from services.scope import Viewer
-from ui.views import APPROVAL_STATES, APPROVAL_VIEW_ROLES, DELEGATION_ROLES, SYNC_ROLES
+from ui.views import APPROVAL_STATES
 from ui.formats import vn_today
 from ui.web import check_csrf, flash, redirect, render
 
@@ -28,7 +28,7 @@ def previous_month(month: str) -> str:
 
 @router.get("/approvals")
 async def approvals_page(request: Request, viewer: CurrentUser, session: SessionDep, month: str = ""):
-    require(viewer, *APPROVAL_VIEW_ROLES)
+    permissions.require(viewer, permissions.SEES_APPROVALS)
     month = month if MONTH.match(month or "") else approvals.month_of(vn_today())
     rows = await approvals.month_overview(session, viewer, month)
     found = [row["approval"] for row in rows if row["approval"]]
@@ -89,7 +89,7 @@ async def delegations_page(request: Request, session, viewer: Viewer, unit_id: i
 
 
 def _may_delegate(viewer: Viewer) -> None:
-    require(viewer, *DELEGATION_ROLES)
+    permissions.require(viewer, permissions.RECORDS_DELEGATIONS)
 
 
 @router.get("/delegations")
@@ -138,7 +138,7 @@ async def revoke_delegation(delegation_id: int, request: Request, viewer: Curren
 
 @router.get("/sync")
 async def sync_page(request: Request, viewer: CurrentUser, session: SessionDep, status: str = ""):
-    require(viewer, *SYNC_ROLES)
+    permissions.require(viewer, permissions.SEES_OUTBOX)
     status = status if status in national_sync.OUTBOX_STATUSES else ""
     rows = await national_sync.rows(session, status or None)
     people, numbers = await national_sync.labels(session, rows)

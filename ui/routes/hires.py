@@ -3,11 +3,10 @@ from datetime import date
 
 from fastapi import APIRouter, Depends, Request
 
-from api.deps import CurrentUser, SessionDep, StateDep, TemporalDep, require
+from api.deps import CurrentUser, SessionDep, StateDep, TemporalDep
 from models.people import PERSON_KINDS
-from services import cv, onboarding, org, people
+from services import cv, onboarding, org, people, permissions
 from services.errors import DomainError, Invalid
-from ui.views import HIRE_ROLES
 from ui.formats import vn_today
 from ui.web import check_csrf, flash, redirect, render
 
@@ -42,7 +41,7 @@ def parse_hire(values: dict) -> people.HireInput:
 
 @router.get("/hires/new")
 async def new_hire(request: Request, viewer: CurrentUser, session: SessionDep):
-    require(viewer, *HIRE_ROLES)
+    permissions.require(viewer, permissions.REGISTERS_HIRES)
     units = await org.units_in(session, viewer.unit_scope)
     default_unit = viewer.unit_id if any(u.id == viewer.unit_id for u in units) else ""
     values = {"sex": "", "kind": "cong_chuc", "unit_id": str(default_unit or ""), "hired_on": vn_today().isoformat()}
@@ -52,7 +51,7 @@ async def new_hire(request: Request, viewer: CurrentUser, session: SessionDep):
 @router.post("/hires/new", dependencies=[Depends(check_csrf)])
 async def register_hire(request: Request, viewer: CurrentUser, session: SessionDep, state: StateDep,
                         client: TemporalDep):
-    require(viewer, *HIRE_ROLES)
+    permissions.require(viewer, permissions.REGISTERS_HIRES)
     form = await request.form()
     values = {name: str(form.get(name) or "").strip() for name in HIRE_FIELDS}
     try:

@@ -6,7 +6,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from api.deps import CurrentUser, SessionDep, StateDep, TemporalDep
 from models.people import PERSON_KINDS, PERSON_STATUSES, REVISION_STATUSES
-from services import catalogs, cv, exports, org, people, task_actions, tasks
+from services import catalogs, cv, exports, org, people, permissions, task_actions, tasks
 from services.errors import DomainError, Forbidden
 from services.scope import Viewer, readable_person
 from ui.views import REVISION_KINDS
@@ -15,10 +15,6 @@ from ui.web import check_csrf, flash, redirect, render
 router = APIRouter(include_in_schema=False)
 BLANK_HISTORY_ROWS = 3
 SEARCH_STATUSES = {"active": "Đang lập hồ sơ / đang công tác", "archived": "Đã lưu trữ", "all": "Tất cả"}
-
-
-def may_edit_cv(viewer: Viewer, person_id: int) -> bool:
-    return viewer.person_id == person_id or viewer.has("unit_hr")
 
 
 def step_state(step: people.TimelineStep) -> tuple[str, str]:
@@ -44,9 +40,9 @@ async def person_page(person_id: int, request: Request, viewer: CurrentUser, ses
         current=current, pending=pending, revisions=await people.revisions(session, person.id),
         revision_statuses=REVISION_STATUSES, revision_kinds=REVISION_KINDS,
         steps=[(s, *step_state(s)) for s in steps],
-        may_edit=may_edit_cv(viewer, person.id) and current is None,
+        may_edit=permissions.edits_record(viewer, person) and current is None,
         may_update_self=current is not None and viewer.person_id == person.id,
-        may_update_decision=current is not None and viewer.has("unit_hr"))
+        may_update_decision=current is not None and permissions.is_hr_of(viewer, person.unit_id))
 
 
 @router.get("/people/{person_id}/export.pdf")
@@ -99,7 +95,7 @@ async def cv_form_page(request: Request, session, viewer: Viewer, person, data: 
 @router.get("/people/{person_id}/cv")
 async def cv_form(person_id: int, request: Request, viewer: CurrentUser, session: SessionDep):
     person = await readable_person(session, viewer, person_id)
-    if not may_edit_cv(viewer, person.id):
+    if not permissions.edits_record(viewer, person):
         raise Forbidden("Chỉ cá nhân hoặc cán bộ tổ chức được sửa sơ yếu lý lịch.", "forbidden")
     revision = await people.working_revision(session, person.id)
     data = dict(revision.data) if revision else people.initial_cv(person)

@@ -11,7 +11,7 @@ from starlette.datastructures import UploadFile
 from api.deps import CurrentUser, SessionDep, StateDep, TemporalDep
 from models import Person
 from models.people import REVISION_STATUSES
-from services import auth, catalogs, cv, documents, people, revisions, task_actions, tasks, updates
+from services import auth, catalogs, cv, documents, people, permissions, revisions, task_actions, tasks, updates
 from services.errors import DomainError, Forbidden, Invalid, NotFound
 from services.scope import Viewer, readable_person
 from ui.views import REVISION_KINDS, UPDATE_FIELDS
@@ -70,7 +70,7 @@ def check_file(filename: str, content: bytes, max_bytes: int) -> None:
 
 
 def may_author(viewer: Viewer, person: Person) -> bool:
-    return viewer.person_id == person.id or viewer.has("unit_hr")
+    return permissions.edits_record(viewer, person)
 
 
 # ---- the update form --------------------------------------------------------------------------
@@ -90,7 +90,7 @@ async def update_form_page(request: Request, session, viewer: Viewer, person: Pe
         current=current.data if current else {}, current_revision=current, kinds=updates.KINDS,
         fields=cv.FIELDS, field_names=UPDATE_FIELDS, options=field_options(), error=error, errors=errors or {},
         existing_id=existing_id, today=vn_today().isoformat(), may_choose_kind=(
-            viewer.person_id == person.id and viewer.has("unit_hr")),
+            viewer.person_id == person.id and permissions.is_hr_of(viewer, person.unit_id)),
         max_mb=request.app.state.hoso.settings.attachment_max_bytes // (1024 * 1024))
 
 
@@ -103,7 +103,7 @@ async def new_update(person_id: int, request: Request, viewer: CurrentUser, sess
     values = {"kind": default_kind(viewer, person, kind), "change_date": vn_today().isoformat()}
     if values["kind"] == "update_personal" and viewer.person_id != person.id:
         raise Forbidden("Thông tin cá nhân do chính cá nhân cập nhật.", "forbidden")
-    if values["kind"] == "update_state_decision" and not viewer.has("unit_hr"):
+    if values["kind"] == "update_state_decision" and not permissions.is_hr_of(viewer, person.unit_id):
         raise Forbidden("Thông tin từ quyết định do cán bộ tổ chức cập nhật.", "forbidden")
     return await update_form_page(request, session, viewer, person, values)
 
@@ -174,7 +174,7 @@ async def revision_page(request: Request, session, viewer: Viewer, revision_id: 
                    if editable and may_author(viewer, person) else None)
     review_task = (await tasks.open_task_for(session, viewer, person.id, "review_update")
                    if revision.status == "submitted" else None)
-    may_correct = viewer.has("unit_hr") and revision.status in CORRECTABLE
+    may_correct = permissions.is_hr_of(viewer, person.unit_id) and revision.status in CORRECTABLE
     return await render(
         request, "records/revision.html", status_code=status_code, viewer=viewer, revision=revision, person=person,
         kind_label=REVISION_KINDS.get(revision.kind, revision.kind),
