@@ -39,7 +39,9 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     TZ=Asia/Ho_Chi_Minh \
     HOSO_ENV=prod \
-    HOSO_DATA_DIR=/var/lib/hoso
+    HOSO_DATA_DIR=/var/lib/hoso \
+    HOSO_SIGNING_DIR=/run/secrets/hoso \
+    HOSO_SIGNING_DEV_CA=false
 
 USER hoso:hoso
 EXPOSE 8000

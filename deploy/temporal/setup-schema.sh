@@ -9,6 +9,11 @@
 set -eu
 
 : "${POSTGRES_SEEDS:?}" "${POSTGRES_USER:?}" "${SQL_PASSWORD:?}"
+case "$(printf '%s' "$SQL_PASSWORD" | tr 'A-Z' 'a-z')" in
+  *change-me*)
+    echo "TEMPORAL_DB_PASSWORD vẫn là giá trị mẫu CHANGE-ME: đặt mật khẩu thật trong .env (deploy/env.example)." >&2
+    exit 1 ;;
+esac
 PORT="${DB_PORT:-5432}"
 PLUGIN="${DB:-postgres12}"
 SCHEMA_ROOT=/etc/temporal/schema/postgresql/v12
