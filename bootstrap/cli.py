@@ -5,7 +5,7 @@
 import argparse
 import asyncio
 import os
-import subprocess
+import signal
 import sys
 from datetime import UTC, datetime
 
@@ -99,21 +99,28 @@ async def _seed(url: str, address: str) -> None:
 
 
 def run() -> int:
-    from core.devstack import start_temporal_dev_server
+    """The development stack, supervised (bootstrap/supervisor.py): a worker or receiver that dies is started
+    again; on exit everything this command started is stopped, the embedded servers included."""
+    from bootstrap.supervisor import Stack, Supervised, embedded_postgres
+    from core.devstack import ensure_database, start_temporal_dev_server, temporal_address
     from core.migrate import upgrade
 
     settings = get_settings()
-    url, address = _resolve()
-    upgrade(url)
-    temporal = None if settings.temporal_address else start_temporal_dev_server(settings)
-    receiver, national_url = _national_receiver(settings)
-    env = {**os.environ, "DATABASE_URL": url, "TEMPORAL_ADDRESS": address, "HOSO_NATIONAL_DB_URL": national_url}
-    os.environ.update(DATABASE_URL=url, TEMPORAL_ADDRESS=address, HOSO_NATIONAL_DB_URL=national_url)
-    get_settings.cache_clear()
-    worker_log = open(settings.data_dir / "worker.log", "ab")
-    worker = subprocess.Popen([sys.executable, str(ROOT / "worker.py")], env=env, stdout=worker_log,
-                              stderr=subprocess.STDOUT)
+    stack = Stack()
+    previous_sigterm = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that `finally` stops the stack
     try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        url = settings.database_url or ensure_database(embedded_postgres(stack, settings.data_dir), "hoso")
+        address = temporal_address(settings)
+        upgrade(url)
+        if not settings.temporal_address:
+            stack.process("máy chủ Temporal phát triển", start_temporal_dev_server(settings))
+        national_url = _national_receiver(stack, settings)
+        env = {**os.environ, "DATABASE_URL": url, "TEMPORAL_ADDRESS": address, "HOSO_NATIONAL_DB_URL": national_url}
+        os.environ.update(DATABASE_URL=url, TEMPORAL_ADDRESS=address, HOSO_NATIONAL_DB_URL=national_url)
+        get_settings.cache_clear()
+        stack.supervise(Supervised("worker", [sys.executable, str(ROOT / "worker.py")], env=env,
+                                   log_path=settings.data_dir / "worker.log", grace=30))
         print("Đang tạo dữ liệu mẫu (lần chạy đầu mất khoảng một phút)...", flush=True)
         asyncio.run(_seed(url, address))
         _banner(settings)
@@ -121,22 +128,23 @@ def run() -> int:
         uvicorn.run("api.main:create_app", factory=True, host=settings.host, port=settings.port,
                     log_level="warning")
     finally:
-        for child in (worker, receiver, temporal):
-            if child is not None:
-                child.terminate()
+        stack.close()
+        signal.signal(signal.SIGTERM, previous_sigterm)
     return 0
 
 
-def _national_receiver(settings) -> tuple[subprocess.Popen | None, str]:
+def _national_receiver(stack, settings) -> str:
     """Without HOSO_NATIONAL_DB_URL, a local stand-in plays the national database (development only)."""
+    from bootstrap.supervisor import Supervised
+
     if settings.national_db_url:
-        return None, settings.national_db_url
+        return settings.national_db_url
     port = settings.port + 700
-    log_file = open(settings.data_dir / "national.log", "ab")
-    proc = subprocess.Popen([sys.executable, "-m", "national_receiver", "--port", str(port),
-                             "--store", str(settings.data_dir / "national.sqlite")],
-                            cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT)
-    return proc, f"http://127.0.0.1:{port}"
+    stack.supervise(Supervised("CSDL quốc gia (bản mô phỏng)", [
+        sys.executable, "-m", "national_receiver", "--port", str(port),
+        "--store", str(settings.data_dir / "national.sqlite")], cwd=ROOT, log_path=settings.data_dir / "national.log",
+        grace=5))
+    return f"http://127.0.0.1:{port}"
 
 
 def _banner(settings) -> None:
