@@ -1,13 +1,20 @@
 """The web app: JSON API and HTML pages over the same services."""
+import asyncio
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
+import psycopg
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 from temporalio.service import RPCError
 
@@ -58,24 +65,67 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz(request: Request):
+        """200 when the database answers, Temporal answers and a worker polls the task queue; else 503,
+        with "lỗi: ..." for each failing part."""
         state: AppState = request.app.state.hoso
-        checks = {}
-        try:
-            async with state.db.session() as session:
-                await session.execute(text("SELECT 1"))
-            checks["database"] = "ok"
-        except Exception as err:  # noqa: BLE001 - reported, not raised
-            checks["database"] = f"lỗi: {type(err).__name__}"
-        try:
-            client = await state.client()
-            await client.service_client.check_health()
-            checks["temporal"] = "ok"
-        except Exception as err:  # noqa: BLE001
-            checks["temporal"] = f"lỗi: {type(err).__name__}"
+        checks = {"database": await _check(_database_answers(state)), "temporal": await _check(_temporal_answers(state))}
+        if checks["temporal"] == "ok":
+            checks["worker"] = await _check(_worker_polls(state))
+        else:
+            checks["worker"] = "lỗi: không kiểm tra được vì Temporal không phản hồi"
         healthy = all(v == "ok" for v in checks.values())
         return JSONResponse(checks, status_code=200 if healthy else 503)
 
     return app
+
+
+# The database cannot be reached (stopped, restarting, network) or gave up on the query: the request answers 503
+# and its unit of work was rolled back.
+DATABASE_UNAVAILABLE = (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError, sqlalchemy.exc.TimeoutError,
+                        psycopg.OperationalError, psycopg.InterfaceError)
+HEALTH_TIMEOUT = 5.0  # seconds per check: a load balancer's probe must not hang on a blackholed server
+# DescribeTaskQueue lists pollers for minutes after they are gone; one seen within this window counts. An idle
+# worker's long poll is renewed about every 60 s (the server's long-poll expiry) and its time is recorded when the
+# poll begins (measured: up to 60 s old on an idle worker), so the window leaves a margin over that.
+POLLER_WINDOW = timedelta(seconds=90)
+
+
+class Unhealthy(Exception):
+    """A check failed for a reason worth saying in Vietnamese."""
+
+
+async def _check(probe) -> str:
+    try:
+        await asyncio.wait_for(probe, HEALTH_TIMEOUT)
+        return "ok"
+    except Unhealthy as err:
+        return f"lỗi: {err}"
+    except TimeoutError:
+        return f"lỗi: không phản hồi sau {HEALTH_TIMEOUT:g} giây"
+    except Exception as err:  # noqa: BLE001 - reported, not raised
+        return f"lỗi: {type(err).__name__}"
+
+
+async def _database_answers(state: AppState) -> None:
+    async with state.db.session() as session:
+        await session.execute(text("SELECT 1"))
+
+
+async def _temporal_answers(state: AppState) -> None:
+    client = await state.client()
+    await client.service_client.check_health()
+
+
+async def _worker_polls(state: AppState) -> None:
+    """A worker has polled the task queue for workflow tasks within POLLER_WINDOW (Temporal's DescribeTaskQueue)."""
+    client = await state.client()
+    response = await client.workflow_service.describe_task_queue(DescribeTaskQueueRequest(
+        namespace=client.namespace, task_queue=TaskQueue(name=state.task_queue),
+        task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW))
+    since = datetime.now(UTC) - POLLER_WINDOW
+    if not any(p.last_access_time.ToDatetime(tzinfo=UTC) >= since for p in response.pollers):
+        raise Unhealthy(f"không có worker nào nhận việc trên hàng đợi {state.task_queue!r} "
+                        f"trong {POLLER_WINDOW.seconds} giây qua")
 
 
 def _refuse_unsafe_production(settings: Settings) -> None:
@@ -117,6 +167,15 @@ def _add_error_handlers(app: FastAPI) -> None:
         log.warning("temporal.unavailable", path=request.url.path, error=str(err))
         return await domain_error(request, DomainError(
             "Hệ thống quy trình tạm thời không phản hồi; vui lòng thử lại.", "workflow_unavailable", status=503))
+
+    async def database_unavailable(request: Request, err: Exception):
+        log.warning("database.unavailable", path=request.url.path, error=type(err).__name__, detail=str(err)[:300])
+        return await domain_error(request, DomainError(
+            "Cơ sở dữ liệu tạm thời không phản hồi; dữ liệu chưa được lưu, vui lòng thử lại sau ít phút.",
+            "database_unavailable", status=503))
+
+    for unreachable in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(unreachable, database_unavailable)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, err: RequestValidationError):
