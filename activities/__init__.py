@@ -6,10 +6,12 @@ from core.db import Database
 def all_activities(db: Database, settings: Settings, client=None) -> list:
     from activities.approvals import ApprovalActivities
     from activities.deadlines import DeadlineActivities
+    from activities.exports import ExportActivities
     from activities.national_db import NationalDbActivities
     from activities.people import PeopleActivities
     from activities.tasks import TaskActivities
 
     groups = [group(db, settings, client) for group in (
-        DeadlineActivities, TaskActivities, PeopleActivities, ApprovalActivities, NationalDbActivities)]
+        DeadlineActivities, TaskActivities, PeopleActivities, ApprovalActivities, NationalDbActivities,
+        ExportActivities)]
     return [fn for group in groups for fn in group.functions()]

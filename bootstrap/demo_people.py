@@ -7,9 +7,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
+from core.config import get_settings
 from core.db import Database
 from models import Person, Task, User
-from services import auth, onboarding, people, task_actions
+from services import actors, auth, exports, onboarding, people, task_actions
 from services.scope import load_viewer
 
 
@@ -113,6 +114,12 @@ async def _import_existing(db, profile_name, password, today, staff: DemoHire, s
         person.current_revision_id = revision.id
         session.add(User(username=staff.login, full_name=staff.name, unit_id=unit_id, person_id=person.id,
                          password_hash=hash_secret(password)))
+        head = min(await actors.actor_user_ids(session, "unit_head", unit_id, None))
+        to_sign = await exports.export_to_sign(session, get_settings(), revision.id, head, "Thủ trưởng đơn vị")
+    # the imported record is signed as its unit's head accepts it, as an approval would be
+    pdf = await to_sign.sign()
+    async with db.session() as session:
+        await exports.store(session, to_sign, pdf)
 
 
 async def _demo_updates(db, client, task_queue, today) -> None:

@@ -1,6 +1,6 @@
 """SQLModel tables, one module per domain. Importing this package registers every table."""
 from models.accounts import RoleGrant, User
-from models.approvals import Approval, ApprovalItem, Delegation, SignedDocument, SyncOutbox
+from models.approvals import Approval, ApprovalItem, Delegation, SignedDocument, SignedExport, SyncOutbox
 from models.documents import Attachment, RevisionChange
 from models.audit import AuditEvent
 from models.calendar import CalendarOverride
@@ -12,5 +12,5 @@ from models.tasks import Task, TaskCandidate
 __all__ = [
     "Approval", "ApprovalItem", "Attachment", "Delegation", "RevisionChange", "SyncOutbox",
     "AuditEvent", "CalendarOverride", "Notification", "Person", "ProfileRevision",
-    "RoleGrant", "SignedDocument", "Task", "TaskCandidate", "Unit", "User",
+    "RoleGrant", "SignedDocument", "SignedExport", "Task", "TaskCandidate", "Unit", "User",
 ]

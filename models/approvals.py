@@ -107,3 +107,17 @@ class SignedDocument(SQLModel, table=True):
     pdf: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     sha256: str = Field(max_length=64)
     created_at: datetime = timestamp(nullable=False, default_now=True)
+
+
+class SignedExport(SQLModel, table=True):
+    """The CV of an approved revision, signed when its approval was signed (the competent person's
+    signature, then the agency's): downloads serve it and never use a key."""
+
+    __tablename__ = "signed_exports"
+
+    revision_id: int = Field(foreign_key="profile_revisions.id", primary_key=True)
+    signer_id: int = Field(foreign_key="users.id")
+    signed_as: str = Field(max_length=255)
+    pdf: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    sha256: str = Field(max_length=64)
+    created_at: datetime = timestamp(nullable=False, default_now=True)

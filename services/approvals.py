@@ -212,7 +212,7 @@ async def sign(session: AsyncSession, settings: Settings, task: Task, inp: Compl
                        returned=[r["revision_id"] for r in results if r["decision"] == "returned"],
                        sha256=approval.signed_pdf_sha256, late=approval.late)
     return {"decisions": results, "outbox_ids": outbox_ids, "decided_on": local_date(now).isoformat(),
-            "late": approval.late, "approval_id": approval.id}
+            "late": approval.late, "approval_id": approval.id, "signer_id": signer, "signed_as": approval.signed_as}
 
 
 def _apply_signature(approval: Approval, signed: SignedDocument, now: datetime) -> int:
@@ -378,6 +378,32 @@ async def signing_tasks(session: AsyncSession, workflow_ids: list[str]) -> dict[
     rows = await session.execute(select(Task.workflow_id, Task.id).where(
         Task.workflow_id.in_(workflow_ids or ["-"]), Task.kind == "sign_approval").order_by(Task.id))
     return dict(rows.all())
+
+
+async def batch_view(session: AsyncSession, viewer: Viewer, task: Task, today: date) -> dict[str, Any]:
+    """The head's batch: the approval, its revisions (short diff, attachments' hashes), in what
+    capacity the viewer may sign today (or why not), and who signed once it is signed."""
+    approval = await approval_of_task(session, task)
+    decided = {row["revision_id"]: row for row in await items_view(session, approval.id)}
+    ids = ([item.revision_id for item in await pending_items(session, approval.id)]
+           if task.status == "open" else list(decided))
+    batch = []
+    for revision_id in ids:
+        revision = await session.get(ProfileRevision, revision_id)
+        person = await session.get(Person, revision.person_id)
+        batch.append({"revision": revision, "person": person, "item": decided.get(revision_id),
+                      **await revisions.facts(session, person, revision)})
+    capacity, capacity_error = None, None
+    if task.status == "open":
+        try:
+            capacity = await delegations.signing_capacity(session, approval.unit_id, viewer.user_id, today)
+        except DomainError as err:
+            capacity_error = err.message
+    signer = await session.get(User, approval.signed_by_id) if approval.signed_by_id else None
+    unit = await session.get(Unit, approval.unit_id)
+    return {"approval": approval, "batch": batch, "capacity": capacity, "capacity_error": capacity_error,
+            "approval_unit": unit.name if unit else "", "signer": signer,
+            "approval_status": APPROVAL_STATUSES.get(approval.status, approval.status)}
 
 
 async def items_view(session: AsyncSession, approval_id: int) -> list[dict]:

@@ -8,7 +8,7 @@ tests/workflows/test_calls.py checks that every signature here has one with the 
 from temporalio import activity
 
 from workflows.contracts import (
-    ApprovalInput, ApprovalItemsInput, ApprovalOpened, CompleteTaskInput, Enqueued, EnqueueInput,
+    ApprovalInput, ApprovalItemsInput, ApprovalOpened, CompleteTaskInput, Enqueued, EnqueueInput, ExportInput,
     MilestoneInput, OnboardingInput, OpenedTask, OpenTaskInput, PersonStatusInput, ProvinceApprovalInput,
     Schedule, ScheduleInput, SendInput, SendResult, Signed, TaskResult, UnitSignedInput,
 )
@@ -92,6 +92,10 @@ async def add_units(inp: ApprovalItemsInput) -> None: ...
 
 @_signature("approvals.province_unit")
 async def province_unit(approval_id: int) -> int: ...
+
+
+@_signature("exports.produce")
+async def produce_export(inp: ExportInput) -> None: ...
 
 
 @_signature("national_db.send")

@@ -159,6 +159,14 @@ class ApprovalDecision:
 
 
 @dataclass
+class ExportInput:
+    """An approved revision's signed export, made with the approval signer's key."""
+    revision_id: int
+    signer_id: int
+    signed_as: str
+
+
+@dataclass
 class SendInput:
     outbox_id: int
 

@@ -9,10 +9,13 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from workflows import calls
-    from workflows.contracts import ApprovalDecision, ApprovalInput, ApprovalItemsInput, SendInput, UnitSignedInput
+    from workflows.contracts import (
+        ApprovalDecision, ApprovalInput, ApprovalItemsInput, ExportInput, SendInput, UnitSignedInput,
+    )
     from workflows.human_task import HumanTasks, StepSpec, activity
     from workflows.month_window import MonthWindowWorkflow
 
+EXPORT_TIMEOUT = timedelta(minutes=2)
 SYNC_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=10))
 
 
@@ -42,8 +45,8 @@ class MonthlyApprovalWorkflow(MonthWindowWorkflow):
         while late := self.after_signature():  # one signature closes the unit's month: to the next one
             await activity(calls.forward, ApprovalItemsInput(opened.approval_id, late))
         for outcome in await asyncio.gather(*self.syncs, return_exceptions=True):
-            if isinstance(outcome, BaseException):  # the row stays failed in the outbox for Sở Nội vụ
-                workflow.logger.warning("national sync failed: %s", outcome)
+            if isinstance(outcome, BaseException):  # a sync stays failed in the outbox for Sở Nội vụ
+                workflow.logger.warning("national sync or export failed: %s", outcome)
         await activity(calls.close_approval, opened.approval_id)
         self.stage = "closed"
         return "closed"
@@ -59,6 +62,12 @@ class MonthlyApprovalWorkflow(MonthWindowWorkflow):
             self.syncs.append(asyncio.ensure_future(workflow.execute_activity(
                 calls.send_to_national, SendInput(outbox_id), start_to_close_timeout=timedelta(seconds=60),
                 retry_policy=SYNC_RETRY)))
+        for item in result.result.get("decisions", []):
+            if item["decision"] == "approved":  # the export is signed now, with the signer's key
+                self.syncs.append(asyncio.ensure_future(workflow.execute_activity(
+                    calls.produce_export, ExportInput(item["revision_id"], result.result["signer_id"],
+                                                      result.result["signed_as"]),
+                    start_to_close_timeout=EXPORT_TIMEOUT, retry_policy=SYNC_RETRY)))
         await activity(calls.report_to_province, UnitSignedInput(result.result["approval_id"]))
         decided_on = result.result.get("decided_on")
         for item in result.result.get("decisions", []):

@@ -1,4 +1,4 @@
-"""signed documents: signatures made by the signing activity, applied by the task's completion
+"""signed documents (made by the signing activity, applied by the completion) and signed exports
 
 Revision ID: 0004
 Revises: 0003
@@ -30,8 +30,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id'),
     )
     op.create_index('ix_signed_documents_task_id', 'signed_documents', ['task_id'])
+    op.create_table(
+        'signed_exports',
+        sa.Column('revision_id', sa.Integer(), nullable=False),
+        sa.Column('signer_id', sa.Integer(), nullable=False),
+        sa.Column('signed_as', sa.String(length=255), nullable=False),
+        sa.Column('pdf', sa.LargeBinary(), nullable=False),
+        sa.Column('sha256', sa.String(length=64), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+        sa.ForeignKeyConstraint(['revision_id'], ['profile_revisions.id']),
+        sa.ForeignKeyConstraint(['signer_id'], ['users.id']),
+        sa.PrimaryKeyConstraint('revision_id'),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('signed_exports')
     op.drop_index('ix_signed_documents_task_id', table_name='signed_documents')
     op.drop_table('signed_documents')

@@ -113,8 +113,8 @@ async def signed_pdf(approval_id: int, viewer: CurrentUser, session: SessionDep)
 
 
 @router.get("/people/{person_id}/export.pdf", response_class=Response, responses=PDF)
-async def export_pdf(person_id: int, viewer: CurrentUser, session: SessionDep, state: StateDep) -> Response:
-    filename, pdf = await exports.signed_cv(session, state.settings, viewer, person_id)
+async def export_pdf(person_id: int, viewer: CurrentUser, session: SessionDep) -> Response:
+    filename, pdf = await exports.signed_cv(session, viewer, person_id)
     return _pdf(pdf, filename)
 
 

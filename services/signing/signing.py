@@ -99,7 +99,12 @@ class ToSign:
     location: str
     signed_as: str
     covers: dict[str, Any] = field(default_factory=dict)
+    seal: Signer | None = None  # the agency's signature after the signer's (Nghị định 30/2020 Đ32)
 
     async def sign(self) -> bytes:
-        return await async_sign_pdf(self.pdf, self.signer, field_name=self.field_name, reason=self.reason,
+        signed = await async_sign_pdf(self.pdf, self.signer, field_name=self.field_name, reason=self.reason,
+                                      location=self.location)
+        if self.seal is None:
+            return signed
+        return await async_sign_pdf(signed, self.seal, field_name=FIELD_AGENCY, reason=REASON_AGENCY,
                                     location=self.location)

@@ -112,7 +112,8 @@ async def test_update_with_document_review_correction_diff_and_approval(api, dev
 async def test_signed_export_has_two_valid_signatures_and_detects_tampering(api, dev_env, db, org, task_queue):
     person_id = await approved_person(db, dev_env.client, task_queue, org)
     hr = await api("hr.syt")
-    response = await hr.get(f"/api/people/{person_id}/export.pdf")
+    # signed with the head's key just after the head signed the approval, then only served
+    response = await poll(lambda: hr.get(f"/api/people/{person_id}/export.pdf"), lambda r: r.status_code == 200)
     assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
     pdf = response.content
     reports = validate_pdf(pdf)

@@ -5,6 +5,7 @@ approved version, the signed PDFs.
 The hire uses the Nghệ An profile: it has no monthly cutoff, so the month's signing task opens at once
 whatever today's date is (a Quảng Ngãi revision reviewed after the 24th would wait for the 1st).
 """
+import asyncio
 import hashlib
 import re
 import struct
@@ -159,7 +160,11 @@ async def test_update_reviewed_and_signed_through_the_browser(page: Page, base_u
     await reload_until(page, f"{base}/people/{person_id}",
                        f"#cv-current:has-text('Phiên bản đã phê duyệt: bản số 2'):has-text('{NEW_RESIDENCE}')")
     await expect(page.locator("#pending-update")).to_have_count(0)
-    export = await page.request.get(f"{base}/people/{person_id}/export.pdf")
+    for _ in range(100):  # signed just after the approval, with the head's key
+        export = await page.request.get(f"{base}/people/{person_id}/export.pdf")
+        if export.ok:
+            break
+        await asyncio.sleep(0.1)
     assert export.ok and (await export.body()).startswith(b"%PDF")
 
     # The month's approvals: Sở Y tế signed on time, its signed batch is a PDF.

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from api.deps import CurrentUser, SessionDep, StateDep, TemporalDep
+from api.deps import CurrentUser, SessionDep, TemporalDep
 from models.people import PERSON_KINDS, PERSON_STATUSES, REVISION_STATUSES
 from services import catalogs, cv, exports, org, people, permissions, task_actions, tasks
 from services.errors import DomainError, Forbidden
@@ -46,9 +46,9 @@ async def person_page(person_id: int, request: Request, viewer: CurrentUser, ses
 
 
 @router.get("/people/{person_id}/export.pdf")
-async def export_pdf(person_id: int, viewer: CurrentUser, session: SessionDep, state: StateDep):
+async def export_pdf(person_id: int, viewer: CurrentUser, session: SessionDep):
     """The approved CV with the head's and the agency's signatures (services.exports, as the JSON twin)."""
-    filename, pdf = await exports.signed_cv(session, state.settings, viewer, person_id)
+    filename, pdf = await exports.signed_cv(session, viewer, person_id)
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
