@@ -9,6 +9,7 @@ import signal
 import sys
 from datetime import UTC, datetime
 
+from bootstrap import admin_cli
 from core.config import ROOT, get_settings
 
 RULES_COMMANDS = {"deadline", "profiles"}
@@ -28,7 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("seed", help="create the demo province (needs a running worker)")
     sub.add_parser("deadline", help="hoso deadline PROFILE RULE START")
     sub.add_parser("profiles", help="list the regulation profiles")
+    admin_cli.register(sub)
     args = parser.parse_args(argv)
+    if args.command in admin_cli.COMMANDS:
+        return admin_cli.run(args)
     if args.command in DEMO_COMMANDS and not _demo_allowed():
         return 2
     if args.command in PRODUCTION_CHECKED and not _production_allowed():
