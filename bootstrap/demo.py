@@ -88,23 +88,17 @@ async def seed_org(session: AsyncSession, password: str) -> DemoOrg:
     hashed = hash_secret(password)
     accounts = [(login_of(code, role), names[0 if role == "unit_hr" else 1], code, role)
                 for code, names in STAFF.items() for role in ("unit_hr", "unit_head")]
-    for username, full_name, code, role in accounts + PROVINCE_USERS:
+    deputies = [(username, full_name, code, None) for username, full_name, code in DEPUTIES]  # no role of their own
+    for username, full_name, code, role in accounts + PROVINCE_USERS + deputies:
         user = (await session.execute(select(User).where(User.username == username))).scalars().first()
         if user is None:
             user = User(username=username, full_name=full_name, unit_id=result.units[code], password_hash=hashed,
                         email=f"{username}@{DEMO_MAIL_DOMAIN}")
             session.add(user)
             await session.flush()
-            grant_unit = result.units[code] if role in ("unit_hr", "unit_head") else None
-            session.add(RoleGrant(user_id=user.id, role=role, unit_id=grant_unit))
-        result.users[username] = user.id
-    for username, full_name, code in DEPUTIES:
-        user = (await session.execute(select(User).where(User.username == username))).scalars().first()
-        if user is None:
-            user = User(username=username, full_name=full_name, unit_id=result.units[code], password_hash=hashed,
-                        email=f"{username}@{DEMO_MAIL_DOMAIN}")
-            session.add(user)
-            await session.flush()
+            if role is not None:
+                grant_unit = result.units[code] if role in ("unit_hr", "unit_head") else None
+                session.add(RoleGrant(user_id=user.id, role=role, unit_id=grant_unit))
         result.users[username] = user.id
     await session.flush()
     return result
