@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install bench clean
+.PHONY: run test install bench smoke clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,11 @@ test: install
 
 bench: install
 	$(BIN)/python -m bench.onboarding
+
+# CI's production job: pip install . into a fresh venv, web and worker in prod mode against the
+# PostgreSQL on 127.0.0.1:5432 (HOSO_SMOKE_ADMIN_URL) and a Temporal dev server; see docs/operations.md.
+smoke:
+	deploy/ci-prod-smoke.sh
 
 clean:
 	rm -rf .var $(VENV)
