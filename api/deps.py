@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
 from api.state import AppState
+from services import auth
 from services.errors import DomainError, Forbidden
 from services.scope import Viewer, load_viewer
 
@@ -30,9 +31,17 @@ SessionDep = Annotated[AsyncSession, Depends(db_session, scope="function")]
 StateDep = Annotated[AppState, Depends(app_state)]
 
 
-async def current_viewer(request: Request, session: SessionDep) -> Viewer:
-    user_id = request.session.get("uid")
-    viewer = await load_viewer(session, int(user_id)) if user_id else None
+SESSION_KEY = "sid"  # the signed cookie holds the session's token (and CSRF, flashes); the identity is the row
+
+
+def session_token(request: Request) -> str | None:
+    return request.session.get(SESSION_KEY)
+
+
+async def current_viewer(request: Request, session: SessionDep, state: StateDep) -> Viewer:
+    """The viewer of a live server-side session (services/auth.session_user); else 401."""
+    user_id = await auth.session_user(session, state.settings, session_token(request))
+    viewer = await load_viewer(session, user_id) if user_id else None
     if viewer is None:
         raise NotLoggedIn("Vui lòng đăng nhập.", "not_authenticated")
     if viewer.read_only and request.method not in READ_METHODS:

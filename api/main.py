@@ -18,6 +18,7 @@ from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 from temporalio.service import RPCError
 
+from api import security
 from api.routes import admin, auth, org, records, rules, work
 from api.state import AppState
 from core.config import ProductionRefused, Settings, get_settings
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="hoso_session",
                        max_age=8 * 3600, same_site="lax", https_only=settings.is_prod)
     _add_error_handlers(app)
+    security.install(app, settings)  # headers, body limit (api/security.py)
     for module in (auth, org, work, records, rules, admin):
         app.include_router(module.router)
     from ui.routes import router as ui_router

@@ -31,7 +31,7 @@ class ErrorBody(BaseModel):
 
 _REFUSALS = {401: "Not authenticated", 403: "Not allowed", 404: "Not found or outside the caller's scope",
              409: "Conflicts with the record's state", 422: "Invalid data",
-             423: "Locked after repeated failed logins", 503: "The workflow service does not answer"}
+             429: "Too many failed logins: wait `Retry-After` seconds", 503: "The workflow service does not answer"}
 
 
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -37,8 +37,15 @@ class Settings(BaseSettings):
     temporal_ui_port: int = 8233
 
     demo_password: str = "demo"
-    login_max_failures: int = 5
-    login_lockout_minutes: int = 15
+    # Failed logins never lock an account: past the free failures within the window (counted per account and,
+    # more loosely, per client address), the n-th failure makes the next attempt wait 2^(n - free) seconds,
+    # at most login_delay_max_seconds. A success clears the account's count.
+    login_free_failures: int = 5
+    login_free_failures_per_address: int = 20
+    login_delay_max_seconds: int = 15 * 60
+    login_failure_window_minutes: int = 60  # a count starts again after this long without a failure
+    session_idle_minutes: int = 60  # a session unused this long ends
+    session_max_hours: int = 8  # and every session ends this long after the login
     activation_valid_days: int = 14
 
     smtp_host: str | None = Field(default=None, validation_alias=AliasChoices("SMTP_HOST", "HOSO_SMTP_HOST"))

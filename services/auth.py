@@ -1,19 +1,39 @@
-"""Passwords (argon2), login with lockout, one-time activation of a new account."""
+"""Passwords (argon2), login throttled by growing delays, server-side sessions, one-time activation.
+
+Failed logins never lock an account. They are counted per account ("user:<name>") and per client address
+("ip:<address>") in `login_throttle` by one atomic upsert each: past the free failures within the window, the
+n-th failure makes every attempt on that key wait 2^(n - free) seconds (at most `login_delay_max_seconds`), so a
+legitimate user who waits gets in, and a success clears the account's count. An unknown user, an inactive one
+and one not yet activated are checked against a dummy hash: the same answer and the same argon2 work as a
+wrong password.
+
+A session is a row of `sessions`: the browser holds a random token, the table its SHA-256. It ends at logout,
+after `session_idle_minutes` unused, `session_max_hours` after the login, and when the password is set again.
+"""
+import asyncio
+import hashlib
+import ipaddress
+import math
 import secrets
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import Settings
 from models import User
+from models.accounts import LoginSession, LoginThrottle
 from services import audit
 from services.errors import DomainError, Invalid
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 8
+# Verified when there is no password to verify, so that an unknown account costs what a known one does.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+SESSION_TOUCH = timedelta(minutes=1)  # how stale a session's last_seen_at may get before a request rewrites it
+PURGE_BATCH = 100  # stale throttle rows removed by each failed login
 
 
 def hash_secret(secret: str) -> str:
@@ -49,44 +69,207 @@ async def users_by_id(session: AsyncSession, user_ids: set[int]) -> dict[int, Us
 
 class LoginRefused(DomainError):
     status = 401
-    keep_changes = True  # the failure count must survive the refusal
+    keep_changes = True  # the failure counts must survive the refusal
 
 
-async def login(session: AsyncSession, settings: Settings, username: str, password: str) -> User:
-    user = (await session.execute(select(User).where(User.username == username.strip()))).scalars().first()
-    now = datetime.now(UTC)
-    refused = LoginRefused("Tên đăng nhập hoặc mật khẩu không đúng.", "bad_credentials")
-    if user is None or not user.is_active:
-        raise refused
-    if user.locked_until and user.locked_until > now:
-        raise LoginRefused(
-            "Tài khoản tạm khóa do nhập sai mật khẩu nhiều lần. Vui lòng thử lại sau "
-            f"{settings.login_lockout_minutes} phút hoặc liên hệ Sở Nội vụ.", "locked", status=423)
-    if not verify_secret(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= settings.login_max_failures:
-            user.locked_until = now + timedelta(minutes=settings.login_lockout_minutes)
-            user.failed_logins = 0
-            await audit.record(session, actor=user.username, action="login.locked", subject=f"user:{user.id}")
-        raise refused
-    user.failed_logins = 0
-    user.locked_until = None
+class LoginDelayed(DomainError):
+    """An attempt before the delay earned by earlier failures has passed: nothing is checked or counted."""
+
+    status = 429
+
+    def __init__(self, wait_seconds: int):
+        super().__init__(f"Đăng nhập sai nhiều lần liên tiếp. Vui lòng đợi {wait_text(wait_seconds)} rồi thử lại.",
+                         "login_delayed", retry_after=wait_seconds)
+        self.retry_after = wait_seconds
+
+
+def wait_text(seconds: int) -> str:
+    minutes, seconds = divmod(seconds, 60)
+    if not minutes:
+        return f"{seconds} giây"
+    return f"{minutes} phút" + (f" {seconds} giây" if seconds else "")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def account_key(username: str) -> str:
+    return "user:" + username.strip().lower()[:100]
+
+
+def address_key(address: str | None) -> str | None:
+    """The client address's key; none for a loopback address, which is no official's: it is a reverse proxy on
+    the same host that does not pass X-Forwarded-For (counting it would make every official wait together)."""
+    if not address:
+        return None
+    try:
+        if ipaddress.ip_address(address).is_loopback:
+            return None
+    except ValueError:
+        pass
+    return "ip:" + address[:100]
+
+
+def delay_seconds(failures: int, free: int, cap: int) -> int | None:
+    """The wait after the `failures`-th failure in a row: none up to `free`, then 1, 2, 4, ... s up to `cap`."""
+    if failures < free:
+        return None
+    return min(2 ** min(failures - free, 40), cap)
+
+
+# One statement per failure: the count and the delay it earns are computed by PostgreSQL from the row as it is
+# when this transaction gets the row lock, so concurrent failures are each counted once. A count starts again
+# after the window without failures.
+_FAILURES = "CASE WHEN t.last_failure_at < :stale THEN 1 ELSE t.failures + 1 END"
+_COUNT_FAILURE = text(f"""
+    INSERT INTO login_throttle AS t (key, failures, last_failure_at, blocked_until)
+    VALUES (:key, 1, :now, :first_until)
+    ON CONFLICT (key) DO UPDATE SET
+        failures = {_FAILURES},
+        last_failure_at = :now,
+        blocked_until = CASE WHEN {_FAILURES} >= CAST(:free AS integer) THEN :now + make_interval(secs => LEAST(
+            power(2.0, LEAST({_FAILURES} - CAST(:free AS integer), 40)), CAST(:cap AS double precision))) END
+    RETURNING failures, blocked_until""")
+# Rows nobody needs any more (no failure within the window, no delay running); rows another login holds are
+# skipped, never waited for.
+_PURGE = text("""
+    DELETE FROM login_throttle WHERE key IN (
+        SELECT key FROM login_throttle
+        WHERE last_failure_at < :stale AND (blocked_until IS NULL OR blocked_until < :now)
+        LIMIT :batch FOR UPDATE SKIP LOCKED)""")
+
+
+async def _count_failure(session: AsyncSession, settings: Settings, key: str, free: int, now: datetime) -> int:
+    first = delay_seconds(1, free, settings.login_delay_max_seconds)
+    row = (await session.execute(_COUNT_FAILURE, {
+        "key": key, "now": now, "stale": now - timedelta(minutes=settings.login_failure_window_minutes),
+        "free": free, "cap": settings.login_delay_max_seconds,
+        "first_until": now + timedelta(seconds=first) if first is not None else None})).one()
+    if row.failures == free:
+        await audit.record(session, actor="system", action="login.delayed", subject=key[:128], failures=row.failures)
+    return row.failures
+
+
+async def _wait(session: AsyncSession, keys: list[str], now: datetime) -> int:
+    """Seconds until every key may try again (0: now)."""
+    until = (await session.execute(select(func.max(LoginThrottle.blocked_until)).where(
+        LoginThrottle.key.in_(keys), LoginThrottle.blocked_until > now))).scalar()
+    return max(1, math.ceil((until - now).total_seconds())) if until else 0
+
+
+async def login(session: AsyncSession, settings: Settings, username: str, password: str, *,
+                address: str | None = None, now: datetime | None = None) -> User:
+    """The user, or LoginRefused (401, the same for an unknown user, an inactive one and a wrong password,
+    after the same argon2 work) or LoginDelayed (429, while an earlier failure's delay runs on the account or
+    on the client's address)."""
+    def clock() -> datetime:
+        return now or _now()
+
+    name = username.strip()
+    limits = [(account_key(name), settings.login_free_failures)]
+    if address_key(address):
+        limits.append((address_key(address), settings.login_free_failures_per_address))
+    wait = await _wait(session, [key for key, _ in limits], clock())
+    if wait:
+        raise LoginDelayed(wait)
+    user = (await session.execute(select(User).where(User.username == name))).scalars().first()
+    usable = user is not None and user.is_active and bool(user.password_hash)
+    # argon2 off the event loop: a burst of logins must not stall every other request
+    verified = await asyncio.to_thread(verify_secret, user.password_hash if usable else _DUMMY_HASH, password)
+    if not (usable and verified):
+        failed_at = clock()  # the delay runs from the failure, not from the start of a slow verification
+        for key, free in limits:
+            await _count_failure(session, settings, key, free, failed_at)
+        await session.execute(_PURGE, {"stale": failed_at - timedelta(minutes=settings.login_failure_window_minutes),
+                                       "now": failed_at, "batch": PURGE_BATCH})
+        raise LoginRefused("Tên đăng nhập hoặc mật khẩu không đúng.", "bad_credentials")
+    await session.execute(delete(LoginThrottle).where(LoginThrottle.key == account_key(name)))
     await audit.record(session, actor=user.username, action="login", subject=f"user:{user.id}")
     return user
 
 
-async def activate(session: AsyncSession, username: str, code: str, password: str, *,
-                   min_length: int = MIN_PASSWORD_LENGTH) -> User:
-    """Set the first password with the one-time code HR handed over (the demo allows a short one)."""
-    user = (await session.execute(select(User).where(User.username == username.strip()))).scalars().first()
-    now = datetime.now(UTC)
-    if (user is None or not user.activation_hash or not user.activation_expires
-            or user.activation_expires < now or not verify_secret(user.activation_hash, code.strip())):
-        raise Invalid("Mã kích hoạt không đúng hoặc đã hết hạn.", "bad_activation")
+# ---- sessions ---------------------------------------------------------------------------------
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def start_session(session: AsyncSession, settings: Settings, user_id: int, *,
+                        now: datetime | None = None) -> str:
+    """A new session for the user; returns its token (for the cookie), which is stored only as a hash."""
+    now = now or _now()
+    await session.execute(delete(LoginSession).where(LoginSession.user_id == user_id, LoginSession.expires_at < now))
+    token = secrets.token_urlsafe(32)
+    session.add(LoginSession(id=_digest(token), user_id=user_id, created_at=now, last_seen_at=now,
+                             expires_at=now + timedelta(hours=settings.session_max_hours)))
+    await session.flush()
+    return token
+
+
+async def session_user(session: AsyncSession, settings: Settings, token: object, *,
+                       now: datetime | None = None) -> int | None:
+    """The user id of a live session (not revoked, not past its absolute end, used within the idle time);
+    marks it used. None for anything else."""
+    if not isinstance(token, str) or not token:
+        return None
+    now = now or _now()
+    digest = _digest(token)
+    row = (await session.execute(select(LoginSession.user_id, LoginSession.last_seen_at).where(
+        LoginSession.id == digest, LoginSession.revoked_at.is_(None), LoginSession.expires_at > now,
+        LoginSession.last_seen_at > now - timedelta(minutes=settings.session_idle_minutes)))).first()
+    if row is None:
+        return None
+    if row.last_seen_at < now - SESSION_TOUCH:
+        # a concurrent request of the same session already marks it: skip rather than wait for its commit
+        free = select(LoginSession.id).where(LoginSession.id == digest).with_for_update(skip_locked=True)
+        await session.execute(update(LoginSession).where(LoginSession.id.in_(free)).values(last_seen_at=now)
+                              .execution_options(synchronize_session=False))
+    return row.user_id
+
+
+async def end_session(session: AsyncSession, token: object, *, now: datetime | None = None) -> None:
+    """Logout: the session's token no longer works."""
+    if isinstance(token, str) and token:
+        await session.execute(update(LoginSession).where(LoginSession.id == _digest(token),
+                                                         LoginSession.revoked_at.is_(None))
+                              .values(revoked_at=now or _now()).execution_options(synchronize_session=False))
+
+
+async def revoke_sessions(session: AsyncSession, user_id: int, *, keep_token: str | None = None,
+                          now: datetime | None = None) -> int:
+    """End every session of the user but the one holding `keep_token`: after a password is set or reset, or
+    the account is deactivated. Returns how many were ended."""
+    query = update(LoginSession).where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
+    if keep_token:
+        query = query.where(LoginSession.id != _digest(keep_token))
+    result = await session.execute(query.values(revoked_at=now or _now()).execution_options(synchronize_session=False))
+    return result.rowcount
+
+
+async def set_password(session: AsyncSession, user: User, password: str, *, keep_token: str | None = None,
+                       min_length: int = MIN_PASSWORD_LENGTH) -> int:
+    """The user's new password; every other session of the user ends. Returns how many sessions ended."""
     if len(password) < min_length:
         raise Invalid(f"Mật khẩu phải có ít nhất {min_length} ký tự.", "weak_password")
     user.password_hash = hash_secret(password)
+    await session.flush()
+    return await revoke_sessions(session, user.id, keep_token=keep_token)
+
+
+async def activate(session: AsyncSession, username: str, code: str, password: str, *,
+                   min_length: int = MIN_PASSWORD_LENGTH) -> User:
+    """Set the password with the one-time code HR handed over (the demo allows a short one); every session the
+    account had ends (after a reset, whoever held the old password is out)."""
+    user = (await session.execute(select(User).where(User.username == username.strip()))).scalars().first()
+    now = _now()
+    pending = bool(user and user.activation_hash and user.activation_expires and user.activation_expires >= now)
+    # an unknown account costs the same argon2 work as a wrong code
+    if not verify_secret(user.activation_hash if pending else _DUMMY_HASH, code.strip()) or not pending:
+        raise Invalid("Mã kích hoạt không đúng hoặc đã hết hạn.", "bad_activation")
+    ended = await set_password(session, user, password, min_length=min_length)
     user.activation_hash = None
     user.activation_expires = None
-    await audit.record(session, actor=user.username, action="account.activated", subject=f"user:{user.id}")
+    await audit.record(session, actor=user.username, action="account.activated", subject=f"user:{user.id}",
+                       sessions_ended=ended)
     return user

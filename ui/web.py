@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from api.deps import SESSION_KEY
 from models.accounts import ROLES
 from services import notify
 from services.errors import DomainError, Forbidden
@@ -21,7 +22,7 @@ CSRF_FIELD = "csrf"
 CSRF_EXPIRED = "Phiên làm việc đã hết hạn, vui lòng tải lại trang."
 STATUS_TITLES = {400: "Yêu cầu không hợp lệ", 401: "Chưa đăng nhập", 403: "Không có quyền truy cập",
                  404: "Không tìm thấy", 409: "Xung đột dữ liệu", 422: "Dữ liệu không hợp lệ",
-                 423: "Tài khoản tạm khóa"}
+                 413: "Dữ liệu quá lớn", 429: "Vui lòng thử lại sau"}
 
 
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -98,9 +99,19 @@ async def render(request: Request, name: str, *, status_code: int = 200, **ctx: 
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)
 
 
+def _back(request: Request) -> str | None:
+    """The same-site page the request came from (the error page's «Quay lại» without JavaScript)."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc != request.url.netloc:
+        return None
+    target = safe_next(referer.path + (f"?{referer.query}" if referer.query else ""))
+    return target if referer.path else None
+
+
 def error_page(request: Request, err: DomainError) -> HTMLResponse:
     """The page for a refusal (called synchronously by the app's exception handler)."""
-    ctx = {"viewer": None, "logged_in": bool(request.session.get("uid")), "csrf": csrf_token(request),
+    ctx = {"viewer": None, "logged_in": bool(request.session.get(SESSION_KEY)), "csrf": csrf_token(request),
            "flashes": [], "notification_count": 0, "message": err.message,
-           "title": STATUS_TITLES.get(err.status, "Không thực hiện được"), "status": err.status}
+           "title": STATUS_TITLES.get(err.status, "Không thực hiện được"), "status": err.status,
+           "back": _back(request)}
     return templates.TemplateResponse(request, "errors/error.html", ctx, status_code=err.status)

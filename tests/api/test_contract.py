@@ -1,7 +1,7 @@
 """The HTTP contract of DESIGN.md, against the real dev server, worker and PostgreSQL."""
 import asyncio
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from models import Person
 from tests.helpers import CITIZEN_ID, CV_VALID
@@ -30,7 +30,9 @@ async def open_task_of(client, kind: str, person_id: int, tries: int = 100) -> d
     raise AssertionError(f"no {kind} task")
 
 
-async def test_login_me_logout_and_lockout(api):
+async def test_login_me_logout_and_lockout(api, db):
+    """No lockout: five failures make the next attempt wait (429, Retry-After), and the right password
+    gets in once the wait has passed."""
     client = await api("hr.syt")
     me = (await client.get("/api/me")).json()
     assert me["username"] == "hr.syt" and me["roles"] == ["unit_hr"] and me["unit_id"]
@@ -42,8 +44,18 @@ async def test_login_me_logout_and_lockout(api):
         bad = await anonymous.post("/api/auth/login", json={"username": "hr.sgd", "password": "sai"})
         assert bad.status_code == 401 and bad.json()["code"] == "bad_credentials"
     from tests.conftest import PASSWORD
-    locked = await anonymous.post("/api/auth/login", json={"username": "hr.sgd", "password": PASSWORD})
-    assert locked.status_code == 423 and "tạm khóa" in locked.json()["detail"]
+    async with db.session() as session:  # the 1 s delay runs from now, however slow the machine
+        await session.execute(text("UPDATE login_throttle SET blocked_until = now() + interval '1 second' "
+                                   "WHERE key = 'user:hr.sgd'"))
+    delayed = await anonymous.post("/api/auth/login", json={"username": "hr.sgd", "password": PASSWORD})
+    assert delayed.status_code == 429 and delayed.headers["retry-after"] == "1"
+    assert delayed.json()["code"] == "login_delayed" and "đợi 1 giây" in delayed.json()["detail"]
+    async with db.session() as session:  # the second has passed
+        await session.execute(text("UPDATE login_throttle SET blocked_until = now() - interval '1 second' "
+                                   "WHERE key = 'user:hr.sgd'"))
+    assert (await anonymous.post("/api/auth/login", json={"username": "hr.sgd", "password": PASSWORD})).status_code == 200
+    async with db.session() as session:  # the success cleared the account's count (loopback has none)
+        assert (await session.execute(text("SELECT count(*) FROM login_throttle"))).scalar() == 0
 
 
 async def test_units_and_users_follow_scope(api, org):

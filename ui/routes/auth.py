@@ -3,7 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 
-from api.deps import SessionDep, StateDep
+from api.deps import SESSION_KEY, SessionDep, StateDep, session_token
 from services import auth
 from services.errors import DomainError
 from ui.web import check_csrf, csrf_token, flash, redirect, render, safe_next
@@ -12,9 +12,11 @@ router = APIRouter(include_in_schema=False)
 Csrf = Depends(check_csrf)
 
 
-def _start_session(request: Request, user_id: int) -> None:
-    request.session.clear()  # a fresh session (and CSRF token) after authentication
-    request.session["uid"] = user_id
+async def _start_session(request: Request, session, state, user_id: int) -> None:
+    """A new server-side session; the cookie holds only its token (and a fresh CSRF token)."""
+    token = await auth.start_session(session, state.settings, user_id)
+    request.session.clear()
+    request.session[SESSION_KEY] = token
     csrf_token(request)
 
 
@@ -27,16 +29,21 @@ async def login_form(request: Request, next: str = "/"):
 async def login(request: Request, session: SessionDep, state: StateDep, username: Annotated[str, Form()] = "",
                 password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/"):
     try:
-        user = await auth.login(session, state.settings, username, password)
+        user = await auth.login(session, state.settings, username, password,
+                                address=request.client.host if request.client else None)
     except DomainError as err:  # a failed attempt's count is kept: no rollback
-        return await render(request, "auth/login.html", status_code=err.status, error=err.message,
+        page = await render(request, "auth/login.html", status_code=err.status, error=err.message,
                             next=safe_next(next), username=username)
-    _start_session(request, user.id)
+        if isinstance(err, auth.LoginDelayed):
+            page.headers["Retry-After"] = str(err.retry_after)
+        return page
+    await _start_session(request, session, state, user.id)
     return redirect(safe_next(next))
 
 
 @router.post("/logout", dependencies=[Csrf])
-async def logout(request: Request):
+async def logout(request: Request, session: SessionDep):
+    await auth.end_session(session, session_token(request))
     request.session.clear()
     flash(request, "Bạn đã đăng xuất.")
     return redirect("/login")
@@ -48,7 +55,7 @@ async def activate_form(request: Request, username: str = ""):
 
 
 @router.post("/activate", dependencies=[Csrf])
-async def activate(request: Request, session: SessionDep, username: Annotated[str, Form()] = "",
+async def activate(request: Request, session: SessionDep, state: StateDep, username: Annotated[str, Form()] = "",
                    code: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
                    password2: Annotated[str, Form()] = ""):
     async def again(message: str, status: int):
@@ -61,6 +68,6 @@ async def activate(request: Request, session: SessionDep, username: Annotated[st
     except DomainError as err:
         await session.rollback()
         return await again(err.message, err.status)
-    _start_session(request, user.id)
+    await _start_session(request, session, state, user.id)
     flash(request, "Tài khoản đã được kích hoạt. Chào mừng bạn đến với Hồ sơ.")
     return redirect("/")
