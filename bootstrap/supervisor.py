@@ -7,6 +7,7 @@
   their grace period), the Temporal dev server and the embedded PostgreSQL, but only those this
   process started: a server that was already running is left running.
 """
+import logging
 import subprocess
 import sys
 import threading
@@ -148,6 +149,8 @@ def embedded_postgres(stack: Stack, data_dir: Path) -> str:
 
 def stop_embedded_postgres(pgdata: Path) -> None:
     import pgserver
+
+    logging.getLogger("pgserver").setLevel(logging.WARNING)  # its INFO lines (commands, handles) are noise here
 
     server = pgserver.get_server(pgdata, cleanup_mode=None)  # the handle this process already holds
     pgserver.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=server.system_user, timeout=60)
