@@ -201,4 +201,4 @@ async def test_deadline_endpoint(api):
 async def test_healthz(api):
     client = await api()
     response = await client.get("/healthz")
-    assert response.status_code == 200 and response.json() == {"database": "ok", "temporal": "ok"}
+    assert response.status_code == 200 and response.json() == {"database": "ok", "temporal": "ok", "worker": "ok"}
