@@ -4,6 +4,7 @@ import signal
 import sys
 
 from bootstrap.worker import build_worker
+from core import crypto
 from core.config import ProductionRefused, get_settings
 from core.db import Database
 from core.devstack import database_url, temporal_address
@@ -17,7 +18,8 @@ async def main() -> None:
     if settings.is_prod and settings.signing_dev_ca:
         log.warning("signing.dev_ca_in_production", detail="HOSO_SIGNING_DEV_CA=true: chữ ký bằng CA phát triển")
     db = Database(database_url(settings))
-    client = await connect(temporal_address(settings), settings.temporal_namespace)
+    crypto.configure(settings)  # the data key ring: a missing or bad key stops the start
+    client = await connect(temporal_address(settings), settings.temporal_namespace, settings=settings)
     worker = build_worker(client, db, settings)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):  # finish running activities, then stop

@@ -20,6 +20,7 @@ from temporalio.service import RPCError
 
 from api import security
 from api.routes import admin, auth, org, records, rules, work
+from api.routes import codec
 from api.state import AppState
 from core.config import ProductionRefused, Settings, get_settings
 from core.db import Database
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
     security.install(app, settings)  # headers, body limit (api/security.py)
     for module in (auth, org, work, records, rules, admin):
         app.include_router(module.router)
+    codec.install(app, settings)  # the data key ring; /codec for the Temporal Web UI (docs/data-protection.md)
     from ui.routes import router as ui_router
     app.include_router(ui_router)
     from ui.web import static_files

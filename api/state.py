@@ -1,10 +1,12 @@
-"""What the web app holds for its lifetime: settings, database, Temporal client."""
+"""What the web app holds for its lifetime: settings, database, Temporal client (core.temporal.connect: encrypted
+payloads, TLS when configured)."""
 from dataclasses import dataclass, field
 
 from temporalio.client import Client
 
 from core.config import Settings
 from core.db import Database
+from core.temporal import connect
 
 
 @dataclass
@@ -18,5 +20,6 @@ class AppState:
 
     async def client(self) -> Client:
         if self.temporal is None:
-            self.temporal = await Client.connect(self.temporal_address, namespace=self.settings.temporal_namespace)
+            self.temporal = await connect(self.temporal_address, self.settings.temporal_namespace,
+                                          settings=self.settings)
         return self.temporal

@@ -5,7 +5,7 @@ from api.schemas import (Activation, ApprovalItemView, ApprovalView, AttachmentV
                          MonthApproval, PersonRecord, PersonView, RevisionSummary, RevisionView, StepView, TaskDetail,
                          TaskView, UserView)
 from models import Approval, Attachment, Person, ProfileRevision, Task, User
-from services import steps
+from services import permissions, steps
 from services.people import TimelineStep
 from services.scope import Viewer
 
@@ -49,12 +49,19 @@ def person_view(person: Person) -> PersonView:
         workflow_id=f"onboarding/{person.id}")
 
 
-def person_record(person: Person, cv: ProfileRevision | None, working: ProfileRevision | None) -> PersonRecord:
-    return PersonRecord(**dict(person_view(person)), cv=_summary(cv), working=_summary(working))
+def person_record(viewer: Viewer, person: Person, cv: ProfileRevision | None,
+                  working: ProfileRevision | None) -> PersonRecord:
+    """The sensitive CV items masked for a viewer who need not see them (permissions.sees_sensitive)."""
+    return PersonRecord(**dict(person_view(person)), cv=_summary(viewer, person, cv),
+                        working=_summary(viewer, person, working))
 
 
-def _summary(revision: ProfileRevision | None) -> RevisionSummary | None:
-    return RevisionSummary.model_validate(revision) if revision is not None else None
+def _summary(viewer: Viewer, person: Person, revision: ProfileRevision | None) -> RevisionSummary | None:
+    if revision is None:
+        return None
+    return RevisionSummary(id=revision.id, number=revision.number, status=revision.status, kind=revision.kind,
+                           data=permissions.shown_cv(viewer, person, revision.data),
+                           review_comment=revision.review_comment)
 
 
 def step_view(step: TimelineStep) -> StepView:
@@ -65,11 +72,12 @@ def step_view(step: TimelineStep) -> StepView:
         escalation_level=step.escalation_level, outcome=step.outcome, comment=step.comment)
 
 
-def revision_view(revision: ProfileRevision, files: Sequence[Attachment] = ()) -> RevisionView:
+def revision_view(revision: ProfileRevision, files: Sequence[Attachment] = (), *, data: dict) -> RevisionView:
+    """`data`: the CV as the viewer may see it (services.revisions.shown_data / permissions.shown_cv)."""
     return RevisionView(
         id=revision.id, person_id=revision.person_id, number=revision.number, kind=revision.kind,
         status=revision.status, change_date=revision.change_date, change_reason=revision.change_reason,
-        decision_no=revision.decision_no, workflow_id=revision.workflow_id, data=revision.data,
+        decision_no=revision.decision_no, workflow_id=revision.workflow_id, data=data,
         review_comment=revision.review_comment, submitted_at=revision.submitted_at,
         approved_at=revision.approved_at, attachments=[AttachmentView.model_validate(f) for f in files])
 

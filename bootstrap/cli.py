@@ -22,6 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] in RULES_COMMANDS:
         from rules.cli import main as rules_main
         return rules_main(argv)
+    if argv[:1] == ["keys"]:  # hoso keys generate|rotate|status (bootstrap/keys_cli.py)
+        from bootstrap.keys_cli import main as keys_main
+        return keys_main(argv[1:])
     parser = argparse.ArgumentParser(prog="hoso", description="Hồ sơ CBCCVC")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="start database, Temporal, worker and web app (development)")

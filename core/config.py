@@ -63,10 +63,28 @@ class Settings(BaseSettings):
     signing_passphrase: str = "demo"
     attachment_max_bytes: int = 10 * 1024 * 1024
 
+    # Data protection (docs/data-protection.md): master keys of the sensitive CV items and of Temporal payloads,
+    # exactly one source; none in development → a key generated once under data_dir (refused in production).
+    data_keys: str | None = None  # HOSO_DATA_KEYS: "id:base64,id:base64", the first one current
+    data_key: str | None = None  # HOSO_DATA_KEY: one base64 key
+    data_key_file: Path | None = None  # HOSO_DATA_KEY_FILE: one key a line, the first one current
+    temporal_ui_origin: str | None = None  # HOSO_TEMPORAL_UI_ORIGIN: the Temporal Web UI calling /codec (CORS)
+    # TLS to the Temporal frontend (files; cert + key for mTLS); server name overrides SNI and verification
+    temporal_tls_ca: Path | None = None
+    temporal_tls_cert: Path | None = None
+    temporal_tls_key: Path | None = None
+    temporal_tls_server_name: str | None = None
+
     @field_validator("smtp_host", "database_url", "temporal_address", "national_db_url", mode="before")
     @classmethod
     def _empty_is_unset(cls, value):
         return value or None
+
+    @field_validator("data_keys", "data_key", "data_key_file", "temporal_ui_origin", "temporal_tls_ca",
+                     "temporal_tls_cert", "temporal_tls_key", "temporal_tls_server_name", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value):
+        return None if isinstance(value, str) and not value.strip() else value
 
     @property
     def is_prod(self) -> bool:
@@ -107,6 +125,9 @@ class Settings(BaseSettings):
         if not self.temporal_address:
             problems.append("TEMPORAL_ADDRESS chưa đặt: máy chủ Temporal phát triển chỉ dùng cho phát triển. "
                             "Đặt TEMPORAL_ADDRESS=host:7233.")
+        from core.crypto import configuration_problem  # (core.crypto imports this module)
+        if (data_keys := configuration_problem(self)):
+            problems.append(data_keys)
         return problems
 
     def refuse_unsafe_production(self) -> None:

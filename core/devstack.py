@@ -86,7 +86,11 @@ def start_temporal_dev_server(settings: Settings, *, ui: bool = True) -> subproc
         "--db-filename", str(settings.data_dir / "temporal.db"),
         "--log-level", "warn",
     ]
-    args += ["--ui-port", str(settings.temporal_ui_port)] if ui else ["--headless"]
+    # The UI decrypts payloads through the app's /codec (log in to the app as sonoivu, and tick «include
+    # cross-origin credentials» in the UI's codec settings: docs/data-protection.md).
+    ui_args = ["--ui-port", str(settings.temporal_ui_port),
+               "--ui-codec-endpoint", f"{settings.base_url.rstrip('/')}/codec"]
+    args += ui_args if ui else ["--headless"]
     log_file = open(settings.data_dir / "temporal.log", "ab")
     proc = subprocess.Popen(args, stdout=log_file, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60

@@ -6,6 +6,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from models.base import timestamp
+from models.people import SENSITIVE_CV_FIELDS
+from models.sealed import SealedJSONB
 
 APPROVAL_STATUSES = {
     "waiting": "Chưa đến kỳ phê duyệt",
@@ -82,7 +84,9 @@ class SyncOutbox(SQLModel, table=True):
     revision_id: int = Field(foreign_key="profile_revisions.id", unique=True)
     person_id: int = Field(foreign_key="people.id", index=True)
     idempotency_key: str = Field(max_length=64, unique=True)
-    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False))
+    # the record sent; its CV ("data") with the sensitive items sealed
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(
+        SealedJSONB(SENSITIVE_CV_FIELDS, path=("data",)), nullable=False))
     status: str = Field(default="pending", max_length=16, index=True)  # pending | sent | failed
     attempts: int = 0
     last_error: str | None = None

@@ -6,6 +6,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from models.base import timestamp
+from models.people import SENSITIVE_CV_FIELDS
+from models.sealed import SealedJSONB, seal_when
 
 
 class Attachment(SQLModel, table=True):
@@ -34,8 +36,11 @@ class RevisionChange(SQLModel, table=True):
     revision_id: int = Field(foreign_key="profile_revisions.id", index=True)
     user_id: int = Field(foreign_key="users.id")
     field: str = Field(max_length=64)
-    old: Any = Field(default=None, sa_column=Column(JSONB, nullable=True))
-    new: Any = Field(default=None, sa_column=Column(JSONB, nullable=True))
+    old: Any = Field(default=None, sa_column=Column(SealedJSONB(), nullable=True))  # sealed for a sensitive field
+    new: Any = Field(default=None, sa_column=Column(SealedJSONB(), nullable=True))
     at: datetime = timestamp(nullable=False, default_now=True)
+
+
+seal_when(RevisionChange, ("old", "new"), lambda change: change.field in SENSITIVE_CV_FIELDS)
 
 

@@ -6,6 +6,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from models.base import timestamp
+from models.sealed import SealedJSONB
 
 PERSON_KINDS = {
     "can_bo": "Cán bộ",
@@ -18,6 +19,14 @@ PERSON_STATUSES = {
     "active": "Đang công tác",
     "archived": "Đã lưu trữ",
 }
+# The CV items that are sensitive personal data (Nghị định 13/2023/NĐ-CP Điều 2.4; ../shared/REGULATIONS.md): sealed
+# at rest wherever CV data is stored (models/sealed.py) and shown only to those who need them (services/permissions.py
+# sees_sensitive). services/cv.SENSITIVE_FIELDS is this set. A new sensitive item of the form is one line here (items
+# 31 health, 34 personal history and the criminal-record part of 36 when the form has them).
+SENSITIVE_CV_FIELDS: frozenset[str] = frozenset({
+    "ethnicity",  # 6. Dân tộc
+    "religion",  # 7. Tôn giáo
+})
 REVISION_STATUSES = {
     "draft": "Bản nháp",
     "submitted": "Chờ cán bộ tổ chức kiểm tra",
@@ -58,7 +67,8 @@ class ProfileRevision(SQLModel, table=True):
     person_id: int = Field(foreign_key="people.id", index=True)
     number: int
     status: str = Field(default="draft", max_length=16, index=True)
-    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False))
+    data: dict[str, Any] = Field(default_factory=dict,
+                                 sa_column=Column(SealedJSONB(SENSITIVE_CV_FIELDS), nullable=False))
     author_id: int | None = Field(default=None, foreign_key="users.id")
     workflow_id: str | None = Field(default=None, max_length=128)
     kind: str = Field(default="onboarding", max_length=32)  # onboarding | update_personal | update_state_decision

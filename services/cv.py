@@ -11,6 +11,7 @@ from typing import Any
 from services.catalogs import (
     CITIZEN_ID_PROVINCES, EDUCATION_LEVELS, GRADES, POLITICAL_THEORY, SALARY_GROUPS, coefficient,
 )
+from models.people import SENSITIVE_CV_FIELDS
 
 MIN_WORKING_AGE = 18  # Bộ luật Lao động 2019 Điều 143 (chưa thành niên làm việc là ngoại lệ)
 
@@ -39,8 +40,17 @@ FIELDS: dict[str, tuple[str, bool]] = {
     "position": ("23. Chức vụ hiện tại", False),
     "work_history": ("33. Tóm tắt quá trình công tác", True),
 }
+# Sensitive personal data (Nghị định 13/2023/NĐ-CP Điều 2.4): encrypted at rest and masked for those who need not
+# see them (services/permissions.sees_sensitive). Defined beside the model (models/people.py), which seals them.
+SENSITIVE_FIELDS: frozenset[str] = SENSITIVE_CV_FIELDS
+MASKED = "Đã ẩn (dữ liệu cá nhân nhạy cảm)"
 SEX = {"nam": "Nam", "nu": "Nữ"}
 MONTH = re.compile(r"^(0[1-9]|1[0-2])/(19|20)\d\d$")
+
+
+def masked(data: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the CV with every sensitive item present replaced by MASKED (empty ones too: «none» is telling)."""
+    return {name: MASKED if name in SENSITIVE_FIELDS else value for name, value in data.items()}
 
 
 def citizen_id_error(value: str, *, sex: str | None = None, born: date | None = None) -> str | None:

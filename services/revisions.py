@@ -74,10 +74,30 @@ async def base_data(session: AsyncSession, person: Person, revision: ProfileRevi
 async def diff(session: AsyncSession, viewer: Viewer, revision_id: int) -> list[FieldDiff]:
     revision = await readable_revision(session, viewer, revision_id)
     person = await session.get(Person, revision.person_id)
-    return await diff_of(session, person, revision)
+    return await diff_of(session, person, revision, reveal=permissions.sees_sensitive(viewer, person))
 
 
-async def diff_of(session: AsyncSession, person: Person, revision: ProfileRevision) -> list[FieldDiff]:
+async def shown_data(session: AsyncSession, viewer: Viewer, revision: ProfileRevision) -> dict[str, Any]:
+    """The revision's CV as this viewer may see it (permissions.shown_cv)."""
+    return permissions.shown_cv(viewer, await session.get(Person, revision.person_id), revision.data)
+
+
+def masked_diff(diffs: list[FieldDiff]) -> list[FieldDiff]:
+    """The diff with the values of sensitive items masked: that they changed, and who changed them, stays."""
+    hidden = cv.MASKED
+    return [FieldDiff(d.field, d.label, hidden, hidden, [{**c, "old": hidden, "new": hidden} for c in d.changed_by])
+            if d.field in cv.SENSITIVE_FIELDS else d for d in diffs]
+
+
+async def diff_of(session: AsyncSession, person: Person, revision: ProfileRevision, *,
+                  reveal: bool = False) -> list[FieldDiff]:
+    """Field by field, what the revision changes; sensitive values masked unless `reveal` (say who may see them:
+    permissions.sees_sensitive; a signed document never reveals them)."""
+    diffs = await _diff(session, person, revision)
+    return diffs if reveal else masked_diff(diffs)
+
+
+async def _diff(session: AsyncSession, person: Person, revision: ProfileRevision) -> list[FieldDiff]:
     old = await base_data(session, person, revision)
     rows = (await session.execute(
         select(RevisionChange, User.username).join(User, User.id == RevisionChange.user_id)
@@ -90,12 +110,16 @@ async def diff_of(session: AsyncSession, person: Person, revision: ProfileRevisi
             for name, (label, _) in cv.FIELDS.items() if old.get(name) != revision.data.get(name)]
 
 
-async def facts(session: AsyncSession, person: Person, revision: ProfileRevision) -> dict[str, Any]:
-    """What every page about a revision shows: its attachments (with uploaders) and its diff."""
+async def facts(session: AsyncSession, person: Person, revision: ProfileRevision, *,
+                viewer: Viewer | None = None) -> dict[str, Any]:
+    """What every page about a revision shows: its attachments (with uploaders) and its diff, the sensitive
+    values masked unless the viewer may see them (no viewer: masked)."""
     files = await documents.of_revision(session, revision.id)
     uploaders = dict((await session.execute(select(User.id, User.username).where(
         User.id.in_({f.uploaded_by_id for f in files} or {-1})))).all())
-    return {"attachments": files, "uploaders": uploaders, "diff": await diff_of(session, person, revision)}
+    reveal = viewer is not None and permissions.sees_sensitive(viewer, person)
+    return {"attachments": files, "uploaders": uploaders, "diff": await diff_of(session, person, revision,
+                                                                                 reveal=reveal)}
 
 
 # ---- the steps of a revision's workflow ------------------------------------------------------

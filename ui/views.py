@@ -52,7 +52,7 @@ def cv_rows(data: dict) -> list[dict]:
         elif name == "grade_code" and value in catalogs.GRADES:
             value = f"{value} — {catalogs.GRADES[value][0]}"
         rows.append({"name": name, "label": label, "value": "" if value is None else str(value),
-                     "required": required})
+                     "required": required, "masked": name in cv.SENSITIVE_FIELDS and value == cv.MASKED})
     return rows
 
 

@@ -53,13 +53,15 @@ async def start_update(person_id: int, body: UpdateBody, viewer: CurrentUser, se
 @router.get("/people/{person_id}/revisions")
 async def list_revisions(person_id: int, viewer: CurrentUser, session: SessionDep) -> list[RevisionView]:
     person = await readable_person(session, viewer, person_id)
-    return [revision_view(r) for r in await people.revisions(session, person.id)]
+    return [revision_view(r, data=permissions.shown_cv(viewer, person, r.data))
+            for r in await people.revisions(session, person.id)]
 
 
 @router.get("/revisions/{revision_id}")
 async def get_revision(revision_id: int, viewer: CurrentUser, session: SessionDep) -> RevisionView:
     revision = await revisions.readable_revision(session, viewer, revision_id)
-    return revision_view(revision, await documents.of_revision(session, revision.id))
+    return revision_view(revision, await documents.of_revision(session, revision.id),
+                         data=await revisions.shown_data(session, viewer, revision))
 
 
 @router.put("/revisions/{revision_id}")
@@ -71,7 +73,8 @@ async def edit_revision(revision_id: int, body: dict[str, Any], viewer: CurrentU
         revision = await revisions.correct(session, viewer, revision_id, body)
     else:
         revision = await people.save_draft(session, viewer, revision.person_id, body)
-    return revision_view(revision, await documents.of_revision(session, revision.id))
+    return revision_view(revision, await documents.of_revision(session, revision.id),
+                         data=await revisions.shown_data(session, viewer, revision))
 
 
 @router.post("/revisions/{revision_id}/attachments", status_code=201)

@@ -9,7 +9,7 @@ from api.schemas import (Activation, CompletedTask, DraftSaved, Hired, PersonRec
                          TaskView, errors)
 from api.views import completed_view, person_record, person_view, step_view, task_detail, task_view
 from rules.clock import local_date
-from services import onboarding, people, permissions, task_actions, tasks
+from services import onboarding, people, permissions, revisions, task_actions, tasks
 from services.scope import readable_person
 
 router = APIRouter(prefix="/api", tags=["work"], responses=errors(401, 403, 404, 409, 422, 503))
@@ -63,7 +63,7 @@ async def get_person(person_id: int, viewer: CurrentUser, session: SessionDep) -
     current = await people.current_revision(session, person)
     revision = await people.working_revision(session, person.id)
     sees_work = permissions.sees_work_in_progress(viewer, person)
-    return person_record(person, current, revision if sees_work and revision is not current else None)
+    return person_record(viewer, person, current, revision if sees_work and revision is not current else None)
 
 
 @router.get("/people/{person_id}/timeline")
@@ -75,7 +75,8 @@ async def person_timeline(person_id: int, viewer: CurrentUser, session: SessionD
 async def save_cv_draft(person_id: int, body: dict[str, Any], viewer: CurrentUser, session: SessionDep) -> DraftSaved:
     """Save the CV as a draft; any time, valid or not. Submitting is completing the self-entry task."""
     revision = await people.save_draft(session, viewer, person_id, body)
-    return DraftSaved(revision_id=revision.id, number=revision.number, status=revision.status, data=revision.data)
+    return DraftSaved(revision_id=revision.id, number=revision.number, status=revision.status,
+                      data=await revisions.shown_data(session, viewer, revision))
 
 
 @router.get("/search")

@@ -33,7 +33,7 @@ async def effect(session: AsyncSession, settings: Settings, task: Task, inp: Com
 async def revision_context(session: AsyncSession, viewer: Viewer, task: Task, person: Person | None) -> dict:
     """The working revision's attachments and diff, shown beside the form."""
     revision = await people.working_revision(session, person.id) if person else None
-    return await revisions.facts(session, person, revision) if revision else {}
+    return await revisions.facts(session, person, revision, viewer=viewer) if revision else {}
 
 
 KIND = StepKind(

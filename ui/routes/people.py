@@ -38,6 +38,8 @@ async def person_page(person_id: int, request: Request, viewer: CurrentUser, ses
         unit=(await org.unit_names(session)).get(person.unit_id, ""), kinds=PERSON_KINDS, statuses=PERSON_STATUSES,
         sexes=cv.SEX, revision=revision, revision_status=REVISION_STATUSES.get(revision.status, "") if revision else "",
         current=current, pending=pending, revisions=await people.revisions(session, person.id),
+        current_cv=permissions.shown_cv(viewer, person, current.data) if current else {},
+        revision_cv=permissions.shown_cv(viewer, person, revision.data) if revision else {},
         revision_statuses=REVISION_STATUSES, revision_kinds=REVISION_KINDS,
         steps=[(s, *step_state(s)) for s in steps],
         may_edit=permissions.edits_record(viewer, person) and current is None,

@@ -186,7 +186,7 @@ async def revision_page(request: Request, session, viewer: Viewer, revision_id: 
         values=values if values is not None else {n: _as_text(revision.data.get(n)) for n in UPDATE_FIELDS},
         error=error, errors=errors or {}, upload_error=upload_error,
         max_mb=request.app.state.hoso.settings.attachment_max_bytes // (1024 * 1024),
-        **await revisions.facts(session, person, revision))
+        **await revisions.facts(session, person, revision, viewer=viewer))
 
 
 @router.get("/revisions/{revision_id}")

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Request
 
 from api.deps import CurrentUser, SessionDep, TemporalDep
 from models.people import REVISION_STATUSES
-from services import auth, cv, org, people, steps, task_actions, tasks
+from services import auth, cv, org, people, permissions, steps, task_actions, tasks
 from services.errors import DomainError
 from ui.views import REVISION_KINDS, deadline_state, escalation_label
 from ui.web import check_csrf, flash, redirect, render
@@ -32,6 +32,7 @@ async def task_page(request, session, viewer, task_id: int, *, status_code: int 
         completed_by=await auth.get_user(session, task.completed_by_id) if task.completed_by_id else None,
         can_complete=await tasks.can_complete(session, viewer, task),
         revision=revision, revision_status=REVISION_STATUSES.get(revision.status, "") if revision else "",
+        revision_cv=permissions.shown_cv(viewer, person, revision.data) if revision else {},
         fields=cv.FIELDS, sexes=cv.SEX, error=error, errors=errors or {}, form=form,
         revision_kinds=REVISION_KINDS, **extra)
 
