@@ -2,7 +2,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Column, DateTime, UniqueConstraint
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from models.base import timestamp
