@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         return admin_cli.run(args)
     if args.command in DEMO_COMMANDS and not _demo_allowed():
         return 2
-    if args.command in PRODUCTION_CHECKED and not _production_allowed():
+    if args.command in PRODUCTION_CHECKED and not _production_allowed(temporal=args.command != "migrate"):
         return 2
     return {"run": run, "migrate": migrate, "seed": seed}[args.command]()
 
@@ -54,11 +54,11 @@ def _demo_allowed() -> bool:
     return True
 
 
-def _production_allowed() -> bool:
+def _production_allowed(*, temporal: bool) -> bool:
     """False, after naming the variables to fix, when HOSO_ENV=prod runs with development-only settings."""
     from core.config import ProductionRefused
     try:
-        get_settings().refuse_unsafe_production()
+        get_settings().refuse_unsafe_production(temporal=temporal)
     except ProductionRefused as refused:
         print(f"hoso: {refused}", file=sys.stderr)
         return False

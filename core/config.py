@@ -94,9 +94,10 @@ class Settings(BaseSettings):
     def signing_path(self) -> Path:
         return self.signing_dir or self.data_dir / "signing"
 
-    def production_problems(self) -> list[str]:
+    def production_problems(self, *, temporal: bool = True) -> list[str]:
         """Why these settings must not run in production (HOSO_ENV=prod), one line per variable; empty when
-        they may, and always empty in development. Web, worker and `hoso run`/`migrate` refuse to start on any."""
+        they may, and always empty in development. Web, worker and `hoso run`/`migrate` refuse to start on any
+        (`migrate`, which needs no Temporal, with temporal=False)."""
         if not self.is_prod:
             return []
         problems = []
@@ -122,7 +123,7 @@ class Settings(BaseSettings):
         if not self.database_url:
             problems.append("DATABASE_URL chưa đặt: PostgreSQL nhúng chỉ dùng cho phát triển. Đặt "
                             "DATABASE_URL=postgresql://user:pass@host:5432/db.")
-        if not self.temporal_address:
+        if temporal and not self.temporal_address:
             problems.append("TEMPORAL_ADDRESS chưa đặt: máy chủ Temporal phát triển chỉ dùng cho phát triển. "
                             "Đặt TEMPORAL_ADDRESS=host:7233.")
         from core.crypto import configuration_problem  # (core.crypto imports this module)
@@ -130,9 +131,9 @@ class Settings(BaseSettings):
             problems.append(data_keys)
         return problems
 
-    def refuse_unsafe_production(self) -> None:
+    def refuse_unsafe_production(self, *, temporal: bool = True) -> None:
         """Raise ProductionRefused, with every problem, when production_problems() finds any."""
-        problems = self.production_problems()
+        problems = self.production_problems(temporal=temporal)
         if problems:
             raise ProductionRefused("HOSO_ENV=prod: không khởi động vì cấu hình chưa an toàn cho sản xuất:\n"
                                     + "\n".join(f"  - {p}" for p in problems))

@@ -89,5 +89,9 @@ def test_placeholders_and_embedded_services_in_prod():
     assert _prod().production_problems() == []
 
 
+def test_migrate_needs_no_temporal_address():
+    assert _prod(temporal_address=None).production_problems(temporal=False) == []
+
+
 def test_development_is_never_refused():
     assert Settings(env="dev", secret_key="").production_problems() == []
