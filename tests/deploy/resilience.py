@@ -59,9 +59,5 @@ def server_address(client) -> str:
 async def app_client(address: str, settings):
     """A client with the app's data converter, the one `python worker.py` uses (encrypted payloads), so that
     this process reads what that worker writes into histories."""
-    import inspect
-
     from core.temporal import connect
-    if "settings" in inspect.signature(connect).parameters:
-        return await connect(address, settings.temporal_namespace, settings=settings)
-    return await connect(address, settings.temporal_namespace)
+    return await connect(address, settings.temporal_namespace, settings=settings)
