@@ -21,6 +21,7 @@ WORK="$(mktemp -d /tmp/hoso-prod-smoke.XXXXXX)"
 DB_NAME="hoso_smoke_$$_$(date +%s)"
 START=$(date +%s)
 PIDS=()
+NAMES=()
 DB_CREATED=""
 
 say() { echo "prod-smoke: $*"; }
@@ -28,13 +29,16 @@ say() { echo "prod-smoke: $*"; }
 cleanup() {
   status=$?
   trap - EXIT INT TERM
-  for pid in "${PIDS[@]}"; do
+  # Reverse order of starting (web, worker, then the Temporal server they talk to); SIGTERM, and
+  # SIGKILL after a grace period.
+  for (( i=${#PIDS[@]}-1; i>=0; i-- )); do
+    pid=${PIDS[$i]}
     kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in "${PIDS[@]}"; do  # give the worker its grace period, then insist
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
+    code=0
+    wait "$pid" 2>/dev/null || code=$?
+    say "stopped ${NAMES[$i]} (exit $code)"
   done
   if [ -n "$DB_CREATED" ]; then
     "$WORK/venv/bin/python" - "$ADMIN_URL" "$DB_NAME" <<'EOF' || say "could not drop database $DB_NAME"
@@ -124,15 +128,15 @@ TEMPORAL_PORT=$(free_port)
 WEB_PORT=$(free_port)
 "$VENV/temporal" server start-dev --headless --ip 127.0.0.1 --port "$TEMPORAL_PORT" --log-level warn \
     >"$WORK/temporal.log" 2>&1 &
-PIDS+=($!)
+PIDS+=($!); NAMES+=(temporal)
 wait_for 60 "Temporal dev server" "$VENV/python" -c \
   "import socket, sys; socket.create_connection(('127.0.0.1', $TEMPORAL_PORT), 1)"
 export TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT"
 
 "$VENV/python" worker.py >"$WORK/worker.log" 2>&1 &
-PIDS+=($!)
+PIDS+=($!); NAMES+=(worker)
 "$VENV/uvicorn" api.main:create_app --factory --host 127.0.0.1 --port "$WEB_PORT" >"$WORK/web.log" 2>&1 &
-PIDS+=($!)
+PIDS+=($!); NAMES+=(web)
 
 # --- 5. health and a page --------------------------------------------------------------------------
 healthy() {
