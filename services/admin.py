@@ -654,6 +654,8 @@ async def set_active(*, session: AsyncSession, actor: str, user_id: int, active:
             await _keep_an_admin(session, user_id)
     held.user.is_active = active
     await session.flush()
+    if not active:
+        await auth.revoke_sessions(session, user_id)
     await audit.record(session, actor=actor, action="account.activated_by_admin" if active else "account.deactivated",
                        subject=f"user:{user_id}", username=held.user.username)
     return held
@@ -664,6 +666,7 @@ async def reset_password(*, session: AsyncSession, actor: str, user_id: int, val
     held = await account(session=session, user_id=user_id)
     code = _activation(held.user, valid_days)
     await session.flush()
+    await auth.revoke_sessions(session, held.user.id)  # whoever holds an open session is logged out
     await audit.record(session, actor=actor, action="account.reset", subject=f"user:{user_id}",
                        username=held.user.username)
     return held.user, code

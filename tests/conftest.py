@@ -65,8 +65,8 @@ async def db(database_url: str):
 
 
 TABLES = ("sync_outbox, approval_items, approvals, delegations, revision_changes, attachments, audit_events, "
-          "notifications, task_candidates, tasks, profile_revisions, role_grants, users, people, units, "
-          "calendar_overrides")
+          "notifications, signed_exports, signed_documents, task_candidates, tasks, profile_revisions, sessions, "
+          "login_throttle, role_grants, users, people, units, calendar_overrides")
 
 
 @pytest.fixture
