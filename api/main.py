@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 import psycopg
 import sqlalchemy.exc
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import text
@@ -21,17 +21,29 @@ from temporalio.service import RPCError
 from api import security
 from api.routes import admin, auth, org, records, rules, work
 from api.routes import codec
+from api.params import refuse_unstorable_text
 from api.state import AppState
 from core.config import ProductionRefused, Settings, get_settings
 from core.db import Database
 from core.logging import configure_logging, log
-from services.errors import DomainError
+from services.errors import Conflict, DomainError, Invalid
 
 FIELD_LABELS = {
     "full_name": "họ và tên", "sex": "giới tính", "date_of_birth": "ngày sinh", "citizen_id": "số CCCD",
     "unit_id": "đơn vị", "hired_on": "ngày tuyển dụng", "kind": "loại", "username": "tên đăng nhập",
     "password": "mật khẩu", "outcome": "kết quả", "day": "ngày", "working": "loại ngày",
+    "status": "trạng thái", "scope": "phạm vi", "month": "tháng", "q": "từ khóa tìm kiếm", "data": "dữ liệu",
+    "person_id": "mã hồ sơ", "task_id": "mã nhiệm vụ", "revision_id": "mã bản cập nhật",
+    "approval_id": "mã đợt phê duyệt", "delegation_id": "mã văn bản ủy quyền", "user_id": "mã tài khoản",
+    "decisions": "quyết định phê duyệt", "reasons": "lý do trả lại", "comment": "ý kiến",
+    "change_date": "ngày thay đổi", "reason": "nội dung thay đổi", "decision_no": "số quyết định",
+    "delegate": "người được ủy quyền", "document_no": "số văn bản", "valid_from": "ngày bắt đầu hiệu lực",
+    "valid_to": "ngày hết hiệu lực", "source": "văn bản căn cứ", "note": "ghi chú", "email": "thư điện tử",
+    "file": "tệp đính kèm", "work_history": "quá trình công tác", "salary_step": "bậc lương",
 }
+# PostgreSQL integrity errors (SQLSTATE class 23) that reach a request: a unique index won a race the service's own
+# check lost (409, as the sequential duplicate), a reference to a missing record (422) or one still in use (409).
+UNIQUE_VIOLATION, FOREIGN_KEY_VIOLATION = "23505", "23503"
 
 
 def create_app(settings: Settings | None = None, *, db: Database | None = None, temporal: Client | None = None,
@@ -52,7 +64,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
             await state.db.dispose()
 
     app = FastAPI(title="Hồ sơ CBCCVC", version="0.1.0", lifespan=lifespan,
-                  description="Cơ sở dữ liệu cán bộ, công chức, viên chức của tỉnh — API")
+                  description="Cơ sở dữ liệu cán bộ, công chức, viên chức của tỉnh — API",
+                  dependencies=[Depends(refuse_unstorable_text)])  # api/params.py: no NUL or lone surrogate
     app.state.hoso = AppState(settings=settings, db=db, temporal=temporal,
                               task_queue=task_queue or settings.task_queue)
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="hoso_session",
@@ -181,6 +194,31 @@ def _add_error_handlers(app: FastAPI) -> None:
     for unreachable in DATABASE_UNAVAILABLE:
         app.add_exception_handler(unreachable, database_unavailable)
 
+    @app.exception_handler(sqlalchemy.exc.IntegrityError)
+    async def integrity_error(request: Request, err: sqlalchemy.exc.IntegrityError):
+        state = getattr(err.orig, "sqlstate", None)
+        diag = getattr(err.orig, "diag", None)
+        log.warning("database.integrity", path=request.url.path, sqlstate=state,
+                    constraint=getattr(diag, "constraint_name", None))
+        if state == UNIQUE_VIOLATION:
+            refusal = Conflict("Dữ liệu này vừa được ghi nhận (trùng với một bản ghi đã có); vui lòng tải lại "
+                               "trang và kiểm tra trước khi thử lại.", "conflict")
+        elif state == FOREIGN_KEY_VIOLATION and "still referenced" in (getattr(diag, "message_detail", "") or ""):
+            refusal = Conflict("Bản ghi này đang được dữ liệu khác sử dụng nên không thay đổi được.", "in_use")
+        elif state == FOREIGN_KEY_VIOLATION:
+            refusal = Invalid("Dữ liệu tham chiếu đến một bản ghi không tồn tại.", "unknown_reference")
+        else:
+            refusal = Invalid("Dữ liệu không hợp lệ: thiếu hoặc sai một mục bắt buộc.", "invalid_data")
+        return await domain_error(request, refusal)
+
+    @app.exception_handler(sqlalchemy.exc.DataError)
+    async def data_error(request: Request, err: sqlalchemy.exc.DataError):
+        """PostgreSQL refused a value (out of range, too long, not storable): bad input that got past the checks."""
+        log.warning("database.data_refused", path=request.url.path, sqlstate=getattr(err.orig, "sqlstate", None),
+                    detail=str(err.orig)[:300])
+        return await domain_error(request, Invalid("Dữ liệu không hợp lệ: có giá trị vượt quá giới hạn cho phép.",
+                                                   "invalid_data"))
+
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, err: RequestValidationError):
         problems = []
@@ -188,4 +226,4 @@ def _add_error_handlers(app: FastAPI) -> None:
             field = next((str(p) for p in reversed(item["loc"]) if isinstance(p, str) and p != "body"), "dữ liệu")
             problems.append(f"{FIELD_LABELS.get(field, field)} {'bị thiếu' if item['type'] == 'missing' else 'không hợp lệ'}")
         message = "Dữ liệu không hợp lệ: " + "; ".join(problems) + "."
-        return JSONResponse({"detail": message, "code": "invalid_request"}, status_code=422)
+        return await domain_error(request, Invalid(message, "invalid_request"))  # pages get the error page

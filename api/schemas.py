@@ -3,11 +3,13 @@ route returns. Dates are ISO `YYYY-MM-DD`; times are ISO 8601 in Asia/Ho_Chi_Min
 A field without a default is always present, `null` when it has no value. Views read from
 attributes, so a record whose fields match a view is validated into it directly."""
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 
+from api.params import IdField
 from rules.clock import VN_TZ
+from services import cv
 
 
 def _vn(value: datetime) -> datetime:
@@ -330,3 +332,49 @@ class OutboxRow(View):
 class Outbox(View):
     summary: dict[str, int] = Field(description="Rows by status, every status present")
     rows: list[OutboxRow]
+
+
+# ---- request bodies shared by routes ---------------------------------------------------------
+
+class Body(BaseModel):
+    """A request body: an unknown field is refused (422) rather than silently dropped."""
+    model_config = ConfigDict(extra="forbid")
+
+
+class WorkPeriod(Body):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)
+    from_: str = Field(default="", alias="from", max_length=16, description="mm/yyyy")
+    to: str = Field(default="", max_length=16, description="mm/yyyy, or «nay»")
+    description: str = Field(default="", max_length=500)
+
+
+CvText = Annotated[str, Field(max_length=500)]
+_CV_TYPES: dict[str, Any] = {
+    "salary_step": Annotated[int, Field(ge=0, le=1000)] | CvText,
+    "work_history": Annotated[list[WorkPeriod], Field(max_length=100)],
+}
+# The CV as a client sends it, a draft keeping what was typed, valid or not (services/cv.validate checks it on
+# submission): one optional field per item of services/cv.FIELDS, typed.
+CvData = create_model(
+    "CvData", __base__=Body, __doc__="The CV's items (TT 06/2023/TT-BNV), each optional; only those sent change.",
+    **{name: (_CV_TYPES.get(name, CvText) | None, Field(default=None, description=label))
+       for name, (label, _) in cv.FIELDS.items()})
+
+
+def cv_data(body: BaseModel) -> dict[str, Any]:
+    """The items the client sent (an explicit null included), as the services store them."""
+    return body.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+RevisionKey = Annotated[str, Field(pattern=r"^[0-9]{1,10}$", description="A revision id")]
+
+
+class TaskData(Body):
+    """What an outcome needs (`data` of GET /api/tasks/{task_id} names it per outcome)."""
+    comment: str | None = Field(default=None, max_length=2000)
+    username: str | None = Field(default=None, max_length=64)
+    revision_id: IdField | None = None
+    decisions: dict[RevisionKey, Literal["approve", "return"]] | None = Field(
+        default=None, description="Per revision of the batch: approve or return")
+    reasons: dict[RevisionKey, Annotated[str, Field(max_length=2000)]] | None = Field(
+        default=None, description="Per returned revision: why")

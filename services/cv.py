@@ -5,7 +5,7 @@ message is in Vietnamese and names the field.
 """
 import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from services.catalogs import (
@@ -45,7 +45,10 @@ FIELDS: dict[str, tuple[str, bool]] = {
 SENSITIVE_FIELDS: frozenset[str] = SENSITIVE_CV_FIELDS
 MASKED = "Đã ẩn (dữ liệu cá nhân nhạy cảm)"
 SEX = {"nam": "Nam", "nu": "Nữ"}
-MONTH = re.compile(r"^(0[1-9]|1[0-2])/(19|20)\d\d$")
+# Digits are ASCII only: `\d` and str.isdigit() also take «²» or «٣», which int() refuses or reads as another digit.
+MONTH = re.compile(r"^(0[1-9]|1[0-2])/(19|20)[0-9][0-9]$")
+STEP = re.compile(r"^[0-9]{1,3}$")
+COEFFICIENT = re.compile(r"^[0-9]{1,2}([.,][0-9]{1,4})?$")
 
 
 def masked(data: dict[str, Any]) -> dict[str, Any]:
@@ -55,7 +58,7 @@ def masked(data: dict[str, Any]) -> dict[str, Any]:
 
 def citizen_id_error(value: str, *, sex: str | None = None, born: date | None = None) -> str | None:
     """Why a 12-digit citizen ID is invalid, or None (TT 59/2021/TT-BCA structure)."""
-    if not re.fullmatch(r"\d{12}", value or ""):
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{12}", value):
         return "Số CCCD phải gồm đúng 12 chữ số."
     if value[:3] not in CITIZEN_ID_PROVINCES:
         return f"Mã tỉnh nơi đăng ký khai sinh «{value[:3]}» trong số CCCD không tồn tại."
@@ -66,7 +69,7 @@ def citizen_id_error(value: str, *, sex: str | None = None, born: date | None = 
             return "Chữ số thứ 4 của số CCCD không khớp thế kỷ của năm sinh."
         if value[4:6] != f"{born.year % 100:02d}":
             return "Chữ số thứ 5-6 của số CCCD không khớp năm sinh."
-    if sex is not None and sex in SEX and century_sex % 2 != (0 if sex == "nam" else 1):
+    if isinstance(sex, str) and sex in SEX and century_sex % 2 != (0 if sex == "nam" else 1):
         return "Chữ số thứ 4 của số CCCD không khớp giới tính."
     return None
 
@@ -95,6 +98,8 @@ def parse_date(value: Any) -> date | None:
 
 
 def _parse_vn_date(text: str) -> date:
+    if not text.isascii():
+        raise ValueError(text)
     day, month, year = text.split("/")
     return date(int(year), int(month), int(day))
 
@@ -120,7 +125,7 @@ def validate(data: dict[str, Any], today: date) -> tuple[dict[str, Any], dict[st
 
 
 def _check_identity(clean: dict, errors: dict, today: date) -> None:
-    if clean["sex"] not in SEX:
+    if not isinstance(clean["sex"], str) or clean["sex"] not in SEX:
         errors["sex"] = "Giới tính phải là Nam hoặc Nữ."
     born = parse_date(clean["date_of_birth"])
     if (msg := birth_date_error(born, today)):
@@ -134,18 +139,18 @@ def _check_identity(clean: dict, errors: dict, today: date) -> None:
         clean["citizen_id_issued_on"] = issued.isoformat()
     if (msg := citizen_id_error(clean["citizen_id"], sex=clean["sex"], born=born)):
         errors["citizen_id"] = msg
-    if clean.get("phone") and not re.fullmatch(r"0\d{9}", clean["phone"].replace(" ", "")):
+    phone = clean.get("phone")
+    if phone and not (isinstance(phone, str) and re.fullmatch(r"0[0-9]{9}", phone.replace(" ", ""))):
         errors["phone"] = "Số điện thoại phải gồm 10 chữ số, bắt đầu bằng 0."
 
 
 def _check_salary(clean: dict, errors: dict) -> None:
-    grade = GRADES.get(clean["grade_code"])
-    try:
-        step = int(clean["salary_step"])
-        coef = Decimal(str(clean["salary_coefficient"]).replace(",", "."))
-    except (ValueError, InvalidOperation):
+    grade = GRADES.get(clean["grade_code"]) if isinstance(clean["grade_code"], str) else None
+    step, coef = clean["salary_step"], str(clean["salary_coefficient"])
+    if not (type(step) is int or (isinstance(step, str) and STEP.match(step))) or not COEFFICIENT.match(coef):
         errors["salary_step"] = "Bậc lương và hệ số lương phải là số."
         return
+    step, coef = int(step), Decimal(coef.replace(",", "."))
     clean["salary_step"], clean["salary_coefficient"] = step, f"{coef:.2f}"
     if grade is None:
         errors["grade_code"] = f"Mã ngạch không có trong danh mục; các mã hợp lệ: {', '.join(GRADES)}."
@@ -177,6 +182,9 @@ def _check_history(clean: dict, errors: dict) -> None:
         errors["work_history"] = "Quá trình công tác phải là danh sách các giai đoạn."
         return
     for number, period in enumerate(periods, start=1):
+        if not isinstance(period, dict):
+            errors["work_history"] = f"Giai đoạn {number}: ghi từ tháng/năm, đến tháng/năm và nội dung công tác."
+            return
         start, end = str(period.get("from", "")).strip(), str(period.get("to", "")).strip()
         if not MONTH.match(start) or not (end == "nay" or MONTH.match(end)):
             errors["work_history"] = (

@@ -41,6 +41,8 @@ async def save_override(*, session: AsyncSession, override: OverrideInput, actor
     source = override.source.strip()
     if len(source) < 5:
         raise Invalid("Ghi rõ văn bản làm căn cứ (số, ngày).", "missing_source")
+    if len(source) > 255:
+        raise Invalid("Văn bản làm căn cứ ghi tối đa 255 ký tự.", "bad_source")
     row = await session.get(CalendarOverride, override.day)
     if row is None:
         row = CalendarOverride(day=override.day, working=override.working, source=source, note=override.note,

@@ -125,7 +125,8 @@ async def labels(session: AsyncSession, outbox: list[SyncOutbox]) -> tuple[dict[
 async def rows(session: AsyncSession, status: str | None = None, limit: int = 200) -> list[SyncOutbox]:
     """The newest rows first, optionally of one status."""
     if status is not None and status not in OUTBOX_STATUSES:
-        raise Invalid("Trạng thái đồng bộ không hợp lệ.", "sync_bad_status", status=status)
+        raise Invalid(f"Trạng thái đồng bộ không hợp lệ; chọn một trong: {', '.join(OUTBOX_STATUSES)}.",
+                      "sync_bad_status", valid=list(OUTBOX_STATUSES))  # (`status=` would be the HTTP status)
     query = select(SyncOutbox).order_by(SyncOutbox.created_at.desc(), SyncOutbox.id.desc()).limit(limit)
     if status is not None:
         query = query.where(SyncOutbox.status == status)

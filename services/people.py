@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from unidecode import unidecode
 
@@ -17,6 +18,9 @@ from services.scope import Viewer, people_query, readable_person
 
 EARLIEST_HIRE = date(1950, 1, 1)
 HIRE_AHEAD_DAYS = 90  # a decision may take effect a little after it is registered
+MAX_ID = 2**31 - 1  # ids are PostgreSQL integers (api/params.MAX_ID; a hire's body is this module's HireInput)
+MAX_NAME = 100  # the name goes into task titles (255 characters) after their label
+MAX_EMAIL = 255
 
 
 def search_key(text: str) -> str:
@@ -38,6 +42,10 @@ class HireInput:
 def _check_hire(inp: HireInput, today: date) -> None:
     if len(inp.full_name.strip()) < 2:
         raise Invalid("Họ và tên không được để trống.", "bad_name")
+    if len(" ".join(inp.full_name.split())) > MAX_NAME:
+        raise Invalid(f"Họ và tên dài quá {MAX_NAME} ký tự.", "bad_name")
+    if inp.email and (len(inp.email) > MAX_EMAIL or "@" not in inp.email):
+        raise Invalid("Địa chỉ thư điện tử không hợp lệ.", "bad_email")
     if inp.sex not in cv.SEX:
         raise Invalid("Giới tính phải là «nam» hoặc «nu».", "bad_sex")
     if inp.kind not in PERSON_KINDS:
@@ -54,12 +62,35 @@ async def register_hire(session: AsyncSession, viewer: Viewer, inp: HireInput, *
                         today: date) -> Person:
     """Validate and insert the person (flushed, not committed): the caller starts the workflow."""
     permissions.require(viewer, permissions.REGISTERS_HIRES)
-    unit = await session.get(Unit, inp.unit_id)
+    unit = await session.get(Unit, inp.unit_id) if 1 <= inp.unit_id <= MAX_ID else None
     if unit is None:
         raise Invalid("Đơn vị không tồn tại.", "unknown_unit")
     if not (permissions.is_hr_of(viewer, unit.id) or viewer.has("sonoivu_admin")):
         raise Forbidden("Đơn vị này nằm ngoài phạm vi quản lý của bạn.", "unit_out_of_scope")
     _check_hire(inp, today)
+    await _refuse_duplicate(session, viewer, inp)
+    profile = get_profile(profile_name, on=inp.hired_on)
+    person = Person(
+        full_name=" ".join(inp.full_name.split()), search_name=search_key(inp.full_name), sex=inp.sex,
+        date_of_birth=inp.date_of_birth, citizen_id=inp.citizen_id, email=inp.email or None,
+        unit_id=unit.id, kind=inp.kind, hired_on=inp.hired_on, status="onboarding",
+        profile=profile.name, profile_version=profile.version,
+    )
+    try:
+        async with session.begin_nested():  # a savepoint: a concurrent registration may win the unique index
+            session.add(person)
+            await session.flush()
+    except IntegrityError:
+        await _refuse_duplicate(session, viewer, inp)  # the same answer as when it came first
+        raise
+    await audit.record(session, actor=viewer.username, action="hire.registered", subject=f"person:{person.id}",
+                       unit_id=unit.id, hired_on=inp.hired_on.isoformat(), profile=profile.name,
+                       profile_version=profile.version)
+    return person
+
+
+async def _refuse_duplicate(session: AsyncSession, viewer: Viewer, inp: HireInput) -> None:
+    """Conflict when the citizen ID already has a record; outside the viewer's scope, without naming it."""
     existing = (await session.execute(select(Person).where(Person.citizen_id == inp.citizen_id))).scalars().first()
     if existing is not None and not viewer.sees_unit(existing.unit_id):  # say nothing of who it is
         raise Conflict("Số CCCD này đã có hồ sơ trong cơ sở dữ liệu của tỉnh, ở đơn vị ngoài phạm vi quản lý "
@@ -73,19 +104,6 @@ async def register_hire(session: AsyncSession, viewer: Viewer, inp: HireInput, *
              "dùng chức năng điều chuyển hoặc tiếp nhận thay vì đăng ký mới."),
             "duplicate_hire" if same else "citizen_id_exists", person_id=existing.id,
             workflow_id=f"onboarding/{existing.id}")
-    profile = get_profile(profile_name, on=inp.hired_on)
-    person = Person(
-        full_name=" ".join(inp.full_name.split()), search_name=search_key(inp.full_name), sex=inp.sex,
-        date_of_birth=inp.date_of_birth, citizen_id=inp.citizen_id, email=inp.email or None,
-        unit_id=unit.id, kind=inp.kind, hired_on=inp.hired_on, status="onboarding",
-        profile=profile.name, profile_version=profile.version,
-    )
-    session.add(person)
-    await session.flush()
-    await audit.record(session, actor=viewer.username, action="hire.registered", subject=f"person:{person.id}",
-                       unit_id=unit.id, hired_on=inp.hired_on.isoformat(), profile=profile.name,
-                       profile_version=profile.version)
-    return person
 
 
 async def get(session: AsyncSession, person_id: int) -> Person | None:

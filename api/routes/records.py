@@ -1,14 +1,15 @@
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Literal
 
 from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import Field
 
 from api.deps import CurrentUser, SessionDep, StateDep, TemporalDep
+from api.params import IdField, IdPath, IdQuery
 from api.schemas import (PDF, ApprovalView, AttachmentView, DelegationCreated, DelegationRevoked, DelegationView,
                          DiffView, MonthApproval, Outbox, OutboxRow, RevisionView, UnitMonthState, UpdateStarted,
-                         errors)
+                         Body, CvData, cv_data, errors)
 from api.views import approval_view, no_approval, revision_view
 from services import approvals, delegations, documents, exports, national_sync, people, permissions, revisions, updates
 from services.errors import Invalid, NotFound
@@ -17,21 +18,21 @@ from rules.clock import local_date
 
 router = APIRouter(prefix="/api", tags=["records"], responses=errors(401, 403, 404, 409, 422, 503))
 
-MONTH = Query(..., pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+MONTH = Query(..., pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 
 
-class UpdateBody(BaseModel):
-    kind: str
+class UpdateBody(Body):
+    kind: Literal["update_personal", "update_state_decision"]
     change_date: date
-    reason: str
-    decision_no: str | None = None
-    data: dict[str, Any] = {}
+    reason: str = Field(max_length=2000)
+    decision_no: str | None = Field(default=None, max_length=64)
+    data: CvData = CvData()
 
 
-class DelegationBody(BaseModel):
-    unit_id: int
-    delegate: str
-    document_no: str
+class DelegationBody(Body):
+    unit_id: IdField
+    delegate: str = Field(max_length=64)
+    document_no: str = Field(max_length=64)
     valid_from: date
     valid_to: date
 
@@ -42,43 +43,43 @@ def _pdf(content: bytes, filename: str) -> Response:
 
 
 @router.post("/people/{person_id}/updates", status_code=201)
-async def start_update(person_id: int, body: UpdateBody, viewer: CurrentUser, session: SessionDep, state: StateDep,
+async def start_update(person_id: IdPath, body: UpdateBody, viewer: CurrentUser, session: SessionDep, state: StateDep,
                        client: TemporalDep) -> UpdateStarted:
     revision = await updates.start(client, state.task_queue, session, viewer, person_id, kind=body.kind,
-                                   change_date=body.change_date, reason=body.reason, data=body.data,
+                                   change_date=body.change_date, reason=body.reason, data=cv_data(body.data),
                                    decision_no=body.decision_no, today=local_date(datetime.now(UTC)))
     return UpdateStarted(revision_id=revision.id, workflow_id=revision.workflow_id)
 
 
 @router.get("/people/{person_id}/revisions")
-async def list_revisions(person_id: int, viewer: CurrentUser, session: SessionDep) -> list[RevisionView]:
+async def list_revisions(person_id: IdPath, viewer: CurrentUser, session: SessionDep) -> list[RevisionView]:
     person = await readable_person(session, viewer, person_id)
     return [revision_view(r, data=permissions.shown_cv(viewer, person, r.data))
             for r in await people.revisions(session, person.id)]
 
 
 @router.get("/revisions/{revision_id}")
-async def get_revision(revision_id: int, viewer: CurrentUser, session: SessionDep) -> RevisionView:
+async def get_revision(revision_id: IdPath, viewer: CurrentUser, session: SessionDep) -> RevisionView:
     revision = await revisions.readable_revision(session, viewer, revision_id)
     return revision_view(revision, await documents.of_revision(session, revision.id),
                          data=await revisions.shown_data(session, viewer, revision))
 
 
 @router.put("/revisions/{revision_id}")
-async def edit_revision(revision_id: int, body: dict[str, Any], viewer: CurrentUser,
+async def edit_revision(revision_id: IdPath, body: CvData, viewer: CurrentUser,
                         session: SessionDep) -> RevisionView:
     """The author edits a draft; HR corrects a submitted one before approval (recorded per field)."""
     revision = await revisions.readable_revision(session, viewer, revision_id)
     if revision.status in ("submitted", "ready"):  # HR's correction (refused once ready)
-        revision = await revisions.correct(session, viewer, revision_id, body)
+        revision = await revisions.correct(session, viewer, revision_id, cv_data(body))
     else:
-        revision = await people.save_draft(session, viewer, revision.person_id, body)
+        revision = await people.save_draft(session, viewer, revision.person_id, cv_data(body))
     return revision_view(revision, await documents.of_revision(session, revision.id),
                          data=await revisions.shown_data(session, viewer, revision))
 
 
 @router.post("/revisions/{revision_id}/attachments", status_code=201)
-async def upload(revision_id: int, viewer: CurrentUser, session: SessionDep, state: StateDep,
+async def upload(revision_id: IdPath, viewer: CurrentUser, session: SessionDep, state: StateDep,
                  file: UploadFile = File(...)) -> AttachmentView:
     content = await file.read(state.settings.attachment_max_bytes + 1)
     attachment = await documents.attach(session, viewer, revision_id, file.filename or "", content,
@@ -87,12 +88,12 @@ async def upload(revision_id: int, viewer: CurrentUser, session: SessionDep, sta
 
 
 @router.get("/revisions/{revision_id}/diff")
-async def revision_diff(revision_id: int, viewer: CurrentUser, session: SessionDep) -> list[DiffView]:
+async def revision_diff(revision_id: IdPath, viewer: CurrentUser, session: SessionDep) -> list[DiffView]:
     return [DiffView.model_validate(d) for d in await revisions.diff(session, viewer, revision_id)]
 
 
 @router.get("/approvals")
-async def get_approval(viewer: CurrentUser, session: SessionDep, unit_id: int,
+async def get_approval(viewer: CurrentUser, session: SessionDep, unit_id: IdQuery,
                        month: str = MONTH) -> ApprovalView | MonthApproval:
     """The unit's approval of the month; `status` "none" (and fewer fields) when it has none."""
     approval = await approvals.find(session, viewer, unit_id, month)
@@ -110,13 +111,13 @@ async def approvals_overview(viewer: CurrentUser, session: SessionDep, month: st
 
 
 @router.get("/approvals/{approval_id}/signed.pdf", response_class=Response, responses=PDF)
-async def signed_pdf(approval_id: int, viewer: CurrentUser, session: SessionDep) -> Response:
+async def signed_pdf(approval_id: IdPath, viewer: CurrentUser, session: SessionDep) -> Response:
     approval = await approvals.readable_approval(session, viewer, approval_id, signed=True)
     return _pdf(approval.signed_pdf, f"phe-duyet-{approval.month}-{approval.unit_id}.pdf")
 
 
 @router.get("/people/{person_id}/export.pdf", response_class=Response, responses=PDF)
-async def export_pdf(person_id: int, viewer: CurrentUser, session: SessionDep) -> Response:
+async def export_pdf(person_id: IdPath, viewer: CurrentUser, session: SessionDep) -> Response:
     filename, pdf = await exports.signed_cv(session, viewer, person_id)
     return _pdf(pdf, filename)
 
@@ -133,20 +134,21 @@ async def create_delegation(body: DelegationBody, viewer: CurrentUser, session: 
 
 
 @router.post("/delegations/{delegation_id}/revoke")
-async def revoke_delegation(delegation_id: int, viewer: CurrentUser, session: SessionDep,
+async def revoke_delegation(delegation_id: IdPath, viewer: CurrentUser, session: SessionDep,
                             client: TemporalDep) -> DelegationRevoked:
     return DelegationRevoked.model_validate(await delegations.revoke(session, viewer, delegation_id, client=client))
 
 
 @router.get("/delegations")
-async def list_delegations(unit_id: int, viewer: CurrentUser, session: SessionDep) -> list[DelegationView]:
+async def list_delegations(unit_id: IdQuery, viewer: CurrentUser, session: SessionDep) -> list[DelegationView]:
     if not viewer.sees_unit(unit_id):
         raise NotFound("Đơn vị nằm ngoài phạm vi của bạn.", "unit_out_of_scope")
     return [DelegationView.model_validate(d) for d in await delegations.of_unit(session, unit_id)]
 
 
 @router.get("/sync/outbox")
-async def outbox(viewer: CurrentUser, session: SessionDep, status: str | None = None) -> Outbox:
+async def outbox(viewer: CurrentUser, session: SessionDep,
+                 status: Literal["pending", "sent", "failed"] | None = None) -> Outbox:
     permissions.require(viewer, permissions.SEES_OUTBOX)
     return Outbox(summary=await national_sync.summary(session),
                   rows=[OutboxRow.model_validate(r) for r in await national_sync.rows(session, status)])

@@ -10,6 +10,7 @@ from services import deadlines
 from services.errors import Invalid
 
 router = APIRouter(prefix="/api", tags=["rules"], responses=errors(422))
+EARLIEST, LATEST = date(1900, 1, 1), date(2199, 12, 31)
 
 
 @router.get("/deadline")
@@ -20,6 +21,8 @@ async def deadline(session: SessionDep, profile: str = Query(...), rule: str = Q
         start_day = date.fromisoformat(start)
     except ValueError as err:
         raise Invalid("Ngày bắt đầu phải có dạng YYYY-MM-DD.", "bad_date") from err
+    if not EARLIEST <= start_day <= LATEST:  # counting days from 9999-12-31 would leave the calendar
+        raise Invalid(f"Ngày bắt đầu phải từ {EARLIEST:%d/%m/%Y} đến {LATEST:%d/%m/%Y}.", "bad_date")
     try:
         chosen = get_profile(profile, on=start_day)
         chosen.rule(rule)

@@ -1,12 +1,13 @@
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import Field
 
 from api.deps import CurrentUser, SessionDep, StateDep, TemporalDep
-from api.schemas import (Activation, CompletedTask, DraftSaved, Hired, PersonRecord, PersonView, StepView, TaskDetail,
-                         TaskView, errors)
+from api.params import IdPath
+from api.schemas import (Activation, Body, CompletedTask, CvData, DraftSaved, Hired, PersonRecord, PersonView,
+                         StepView, TaskData, TaskDetail, TaskView, cv_data, errors)
 from api.views import completed_view, person_record, person_view, step_view, task_detail, task_view
 from rules.clock import local_date
 from services import onboarding, people, permissions, revisions, task_actions, tasks
@@ -15,9 +16,9 @@ from services.scope import readable_person
 router = APIRouter(prefix="/api", tags=["work"], responses=errors(401, 403, 404, 409, 422, 503))
 
 
-class CompleteBody(BaseModel):
-    outcome: str
-    data: dict[str, Any] = {}
+class CompleteBody(Body):
+    outcome: str = Field(max_length=32)
+    data: TaskData = TaskData()
 
 
 @router.post("/hires", status_code=201)
@@ -29,8 +30,8 @@ async def register_hire(body: people.HireInput, viewer: CurrentUser, session: Se
 
 
 @router.get("/tasks")
-async def list_tasks(viewer: CurrentUser, session: SessionDep, scope: str = Query("mine", pattern="^(mine|unit)$"),
-                     status: str = Query("open", pattern="^(open|done|all)$"), overdue: bool = False,
+async def list_tasks(viewer: CurrentUser, session: SessionDep, scope: Literal["mine", "unit"] = "mine",
+                     status: Literal["open", "done", "all"] = "open", overdue: bool = False,
                      due_soon: bool = False) -> list[TaskView]:
     rows = await tasks.list_tasks(session, viewer, scope=scope, status=status, overdue=overdue, due_soon=due_soon)
     names = await tasks.assignee_names(session, [t.id for t in rows])
@@ -38,16 +39,17 @@ async def list_tasks(viewer: CurrentUser, session: SessionDep, scope: str = Quer
 
 
 @router.get("/tasks/{task_id}")
-async def get_task(task_id: int, viewer: CurrentUser, session: SessionDep) -> TaskDetail:
+async def get_task(task_id: IdPath, viewer: CurrentUser, session: SessionDep) -> TaskDetail:
     task = await tasks.readable_task(session, viewer, task_id)
     names = await tasks.assignee_names(session, [task.id])
     return task_detail(task, names.get(task.id, []))
 
 
 @router.post("/tasks/{task_id}/complete")
-async def complete_task(task_id: int, body: CompleteBody, viewer: CurrentUser, session: SessionDep,
+async def complete_task(task_id: IdPath, body: CompleteBody, viewer: CurrentUser, session: SessionDep,
                         client: TemporalDep) -> CompletedTask:
-    done = await task_actions.complete(client, session, viewer, task_id, body.outcome, body.data)
+    done = await task_actions.complete(client, session, viewer, task_id, body.outcome,
+                                       body.data.model_dump(exclude_none=True))
     task = await tasks.readable_task(session, viewer, task_id)
     names = await tasks.assignee_names(session, [task.id])
     activation = (Activation(username=done.result.result.get("username"), code=done.activation_code)
@@ -56,7 +58,7 @@ async def complete_task(task_id: int, body: CompleteBody, viewer: CurrentUser, s
 
 
 @router.get("/people/{person_id}")
-async def get_person(person_id: int, viewer: CurrentUser, session: SessionDep) -> PersonRecord:
+async def get_person(person_id: IdPath, viewer: CurrentUser, session: SessionDep) -> PersonRecord:
     """`cv` is the approved version everyone sees; `working` is the newest revision, shown to the
     person and to HR while it waits for review or approval."""
     person = await readable_person(session, viewer, person_id)
@@ -67,19 +69,19 @@ async def get_person(person_id: int, viewer: CurrentUser, session: SessionDep) -
 
 
 @router.get("/people/{person_id}/timeline")
-async def person_timeline(person_id: int, viewer: CurrentUser, session: SessionDep) -> list[StepView]:
+async def person_timeline(person_id: IdPath, viewer: CurrentUser, session: SessionDep) -> list[StepView]:
     return [step_view(step) for step in await people.timeline(session, viewer, person_id)]
 
 
 @router.put("/people/{person_id}/cv")
-async def save_cv_draft(person_id: int, body: dict[str, Any], viewer: CurrentUser, session: SessionDep) -> DraftSaved:
+async def save_cv_draft(person_id: IdPath, body: CvData, viewer: CurrentUser, session: SessionDep) -> DraftSaved:
     """Save the CV as a draft; any time, valid or not. Submitting is completing the self-entry task."""
-    revision = await people.save_draft(session, viewer, person_id, body)
+    revision = await people.save_draft(session, viewer, person_id, cv_data(body))
     return DraftSaved(revision_id=revision.id, number=revision.number, status=revision.status,
                       data=await revisions.shown_data(session, viewer, revision))
 
 
 @router.get("/search")
-async def search(viewer: CurrentUser, session: SessionDep, q: str = "",
-                 status: str = Query("active", pattern="^(active|archived|all)$")) -> list[PersonView]:
+async def search(viewer: CurrentUser, session: SessionDep, q: Annotated[str, Query(max_length=200)] = "",
+                 status: Literal["active", "archived", "all"] = "active") -> list[PersonView]:
     return [person_view(p) for p in await people.search(session, viewer, q, status)]

@@ -9,13 +9,18 @@ from core.config import Settings
 from models import Person, Task
 from rules.clock import local_date
 from services import actors, approvals, delegations
+from services.errors import Invalid
 from services.scope import Viewer
 from services.steps.base import DynamicActors, Outcome, Prepared, StepKind, month_title
 from workflows.contracts import CompleteTaskInput, TaskResult
 
 
 async def prepare(session: AsyncSession, task: Task, outcome: str, data: dict) -> Prepared:
-    return Prepared({"decisions": dict(data.get("decisions") or {}), "reasons": dict(data.get("reasons") or {})})
+    decisions, reasons = data.get("decisions") or {}, data.get("reasons") or {}
+    if not isinstance(decisions, dict) or not isinstance(reasons, dict):
+        raise Invalid("Quyết định và lý do phải ghi theo từng hồ sơ, ví dụ {\"12\": \"approve\"}.", "bad_decisions")
+    return Prepared({"decisions": {str(k): v for k, v in decisions.items()},
+                     "reasons": {str(k): v for k, v in reasons.items()}})
 
 
 async def effect(session: AsyncSession, settings: Settings, task: Task, inp: CompleteTaskInput,

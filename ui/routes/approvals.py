@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from api.deps import CurrentUser, SessionDep, TemporalDep
+from api.params import IdPath, id_of
 from models.approvals import APPROVAL_STATUSES
 from services import approvals, auth, delegations, national_sync, org, permissions
 from services.errors import DomainError, Invalid, NotFound
@@ -16,7 +17,7 @@ from ui.web import check_csrf, flash, redirect, render
 
 router = APIRouter(include_in_schema=False)
 Csrf = Depends(check_csrf)
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MONTH = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")  # ASCII digits (\d takes «٢»)
 
 
 def previous_month(month: str) -> str:
@@ -44,7 +45,7 @@ async def approvals_page(request: Request, viewer: CurrentUser, session: Session
 
 
 @router.get("/approvals/{approval_id}/signed.pdf")
-async def signed_pdf(approval_id: int, viewer: CurrentUser, session: SessionDep):
+async def signed_pdf(approval_id: IdPath, viewer: CurrentUser, session: SessionDep):
     approval = await approvals.readable_approval(session, viewer, approval_id, signed=True)
     return Response(approval.signed_pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="phe-duyet-{approval.month}-{approval.unit_id}.pdf"'})
@@ -95,7 +96,7 @@ def _may_delegate(viewer: Viewer) -> None:
 @router.get("/delegations")
 async def list_delegations(request: Request, viewer: CurrentUser, session: SessionDep, unit_id: str = ""):
     _may_delegate(viewer)
-    return await delegations_page(request, session, viewer, int(unit_id) if unit_id.isdigit() else None)
+    return await delegations_page(request, session, viewer, id_of(unit_id))
 
 
 @router.post("/delegations", dependencies=[Csrf])
@@ -104,7 +105,7 @@ async def create_delegation(request: Request, viewer: CurrentUser, session: Sess
     form = await request.form()
     values = {name: str(form.get(name) or "").strip()
               for name in ("unit_id", "delegate", "document_no", "valid_from", "valid_to")}
-    unit_id = int(values["unit_id"]) if values["unit_id"].isdigit() else None
+    unit_id = id_of(values["unit_id"])
     try:
         if unit_id is None or not viewer.sees_unit(unit_id):
             raise Invalid("Đơn vị nằm ngoài phạm vi của bạn.", "unit_out_of_scope")
@@ -125,7 +126,7 @@ async def create_delegation(request: Request, viewer: CurrentUser, session: Sess
 
 
 @router.post("/delegations/{delegation_id}/revoke", dependencies=[Csrf])
-async def revoke_delegation(delegation_id: int, request: Request, viewer: CurrentUser, session: SessionDep,
+async def revoke_delegation(delegation_id: IdPath, request: Request, viewer: CurrentUser, session: SessionDep,
                             client: TemporalDep):
     _may_delegate(viewer)
     delegation = await delegations.revoke(session, viewer, delegation_id, client=client)

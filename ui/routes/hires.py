@@ -4,6 +4,7 @@ from datetime import date
 from fastapi import APIRouter, Depends, Request
 
 from api.deps import CurrentUser, SessionDep, StateDep, TemporalDep
+from api.params import id_of
 from models.people import PERSON_KINDS
 from services import cv, onboarding, org, people, permissions
 from services.errors import DomainError, Invalid
@@ -30,11 +31,12 @@ def _date(value: str, label: str) -> date:
 
 
 def parse_hire(values: dict) -> people.HireInput:
-    if not values["unit_id"].isdigit():
+    unit_id = id_of(values["unit_id"])
+    if unit_id is None:
         raise Invalid("Chọn đơn vị tuyển dụng.", "unknown_unit")
     return people.HireInput(
         full_name=values["full_name"], sex=values["sex"], citizen_id=values["citizen_id"],
-        date_of_birth=_date(values["date_of_birth"], "Ngày sinh"), unit_id=int(values["unit_id"]),
+        date_of_birth=_date(values["date_of_birth"], "Ngày sinh"), unit_id=unit_id,
         hired_on=_date(values["hired_on"], "Ngày tuyển dụng / tiếp nhận"), kind=values["kind"],
         email=values["email"] or None)
 

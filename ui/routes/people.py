@@ -1,10 +1,12 @@
 """A person's record and timeline, the CV form, and the search."""
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.deps import CurrentUser, SessionDep, TemporalDep
+from api.params import IdPath
 from models.people import PERSON_KINDS, PERSON_STATUSES, REVISION_STATUSES
 from services import catalogs, cv, exports, org, people, permissions, task_actions, tasks
 from services.errors import DomainError, Forbidden
@@ -27,7 +29,7 @@ def step_state(step: people.TimelineStep) -> tuple[str, str]:
 
 
 @router.get("/people/{person_id}")
-async def person_page(person_id: int, request: Request, viewer: CurrentUser, session: SessionDep):
+async def person_page(person_id: IdPath, request: Request, viewer: CurrentUser, session: SessionDep):
     person = await readable_person(session, viewer, person_id)
     revision = await people.working_revision(session, person.id)
     current = await people.current_revision(session, person)
@@ -48,7 +50,7 @@ async def person_page(person_id: int, request: Request, viewer: CurrentUser, ses
 
 
 @router.get("/people/{person_id}/export.pdf")
-async def export_pdf(person_id: int, viewer: CurrentUser, session: SessionDep):
+async def export_pdf(person_id: IdPath, viewer: CurrentUser, session: SessionDep):
     """The approved CV with the head's and the agency's signatures (services.exports, as the JSON twin)."""
     filename, pdf = await exports.signed_cv(session, viewer, person_id)
     return Response(pdf, media_type="application/pdf",
@@ -63,12 +65,12 @@ def parse_cv_form(form) -> dict[str, Any]:
     for name in cv.FIELDS:
         if name != "work_history":
             data[name] = str(form.get(name) or "").strip()
-    if data["salary_step"].isdigit():
+    if re.fullmatch(r"[0-9]{1,3}", data["salary_step"]):  # ASCII digits: «²».isdigit() is true too
         data["salary_step"] = int(data["salary_step"])
     if not data["grade_name"] and data["grade_code"] in catalogs.GRADES:
         data["grade_name"] = catalogs.GRADES[data["grade_code"]][0]
     rows = sorted({int(key.rsplit("_", 1)[1]) for key in form.keys()
-                   if key.startswith("wh_") and key.rsplit("_", 1)[1].isdigit()})
+                   if key.startswith("wh_") and re.fullmatch(r"[0-9]{1,3}", key.rsplit("_", 1)[1])})
     history = []
     for number in rows:
         period = {part: str(form.get(f"wh_{part}_{number}") or "").strip() for part in ("from", "to", "description")}
@@ -95,7 +97,7 @@ async def cv_form_page(request: Request, session, viewer: Viewer, person, data: 
 
 
 @router.get("/people/{person_id}/cv")
-async def cv_form(person_id: int, request: Request, viewer: CurrentUser, session: SessionDep):
+async def cv_form(person_id: IdPath, request: Request, viewer: CurrentUser, session: SessionDep):
     person = await readable_person(session, viewer, person_id)
     if not permissions.edits_record(viewer, person):
         raise Forbidden("Chỉ cá nhân hoặc cán bộ tổ chức được sửa sơ yếu lý lịch.", "forbidden")
@@ -105,7 +107,7 @@ async def cv_form(person_id: int, request: Request, viewer: CurrentUser, session
 
 
 @router.post("/people/{person_id}/cv", dependencies=[Depends(check_csrf)])
-async def save_cv(person_id: int, request: Request, viewer: CurrentUser, session: SessionDep, client: TemporalDep):
+async def save_cv(person_id: IdPath, request: Request, viewer: CurrentUser, session: SessionDep, client: TemporalDep):
     form = await request.form()
     await people.save_draft(session, viewer, person_id, parse_cv_form(form))
     if form.get("action") == "submit":
@@ -116,7 +118,7 @@ async def save_cv(person_id: int, request: Request, viewer: CurrentUser, session
 
 
 @router.post("/people/{person_id}/cv/submit", dependencies=[Depends(check_csrf)])
-async def submit_cv(person_id: int, request: Request, viewer: CurrentUser, session: SessionDep, client: TemporalDep):
+async def submit_cv(person_id: IdPath, request: Request, viewer: CurrentUser, session: SessionDep, client: TemporalDep):
     """«Lưu và nộp», after the save: completes the open self-entry task with the saved draft."""
     data = parse_cv_form(await request.form())
     person = await readable_person(session, viewer, person_id)

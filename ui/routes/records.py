@@ -1,5 +1,6 @@
 """Changes to an approved record: the update form (with its scanned document), a revision's page
 (attachments, field-by-field diff and who changed what), HR's correction, the author's submission."""
+import re
 from datetime import date
 from typing import Any
 from urllib.parse import quote
@@ -9,6 +10,7 @@ from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from api.deps import CurrentUser, SessionDep, StateDep, TemporalDep
+from api.params import IdPath
 from models import Person
 from models.people import REVISION_STATUSES
 from services import auth, catalogs, cv, documents, people, permissions, revisions, task_actions, tasks, updates
@@ -43,7 +45,7 @@ def typed_changes(values: dict[str, str], base: dict[str, Any]) -> dict[str, Any
     for name, value in values.items():
         if value == "" or value == _as_text(base.get(name)):
             continue
-        changes[name] = int(value) if name == "salary_step" and value.isdigit() else value
+        changes[name] = int(value) if name == "salary_step" and re.fullmatch(r"[0-9]{1,3}", value) else value
     code = changes.get("grade_code")
     if code in catalogs.GRADES and "grade_name" not in changes and not values.get("grade_name"):
         changes["grade_name"] = catalogs.GRADES[code][0]
@@ -95,7 +97,7 @@ async def update_form_page(request: Request, session, viewer: Viewer, person: Pe
 
 
 @router.get("/people/{person_id}/updates/new")
-async def new_update(person_id: int, request: Request, viewer: CurrentUser, session: SessionDep,
+async def new_update(person_id: IdPath, request: Request, viewer: CurrentUser, session: SessionDep,
                      kind: str | None = None):
     person = await readable_person(session, viewer, person_id)
     if person.current_revision_id is None:
@@ -109,7 +111,7 @@ async def new_update(person_id: int, request: Request, viewer: CurrentUser, sess
 
 
 @router.post("/people/{person_id}/updates/new", dependencies=[Csrf])
-async def start_update(person_id: int, request: Request, viewer: CurrentUser, session: SessionDep,
+async def start_update(person_id: IdPath, request: Request, viewer: CurrentUser, session: SessionDep,
                        state: StateDep, client: TemporalDep):
     person = await readable_person(session, viewer, person_id)
     form = await request.form()
@@ -190,12 +192,12 @@ async def revision_page(request: Request, session, viewer: Viewer, revision_id: 
 
 
 @router.get("/revisions/{revision_id}")
-async def show_revision(revision_id: int, request: Request, viewer: CurrentUser, session: SessionDep):
+async def show_revision(revision_id: IdPath, request: Request, viewer: CurrentUser, session: SessionDep):
     return await revision_page(request, session, viewer, revision_id)
 
 
 @router.get("/revisions/{revision_id}/attachments/{attachment_id}")
-async def download_attachment(revision_id: int, attachment_id: int, viewer: CurrentUser, session: SessionDep):
+async def download_attachment(revision_id: IdPath, attachment_id: IdPath, viewer: CurrentUser, session: SessionDep):
     revision = await revisions.readable_revision(session, viewer, revision_id)  # the viewer's scope
     attachment = await documents.of_revision_by_id(session, revision.id, attachment_id)
     ascii_name = attachment.filename.encode("ascii", "ignore").decode().replace('"', "") or "tai-lieu"
@@ -205,7 +207,7 @@ async def download_attachment(revision_id: int, attachment_id: int, viewer: Curr
 
 
 @router.post("/revisions/{revision_id}/attachments", dependencies=[Csrf])
-async def add_attachment(revision_id: int, request: Request, viewer: CurrentUser, session: SessionDep,
+async def add_attachment(revision_id: IdPath, request: Request, viewer: CurrentUser, session: SessionDep,
                          state: StateDep):
     form = await request.form()
     max_bytes = state.settings.attachment_max_bytes
@@ -224,7 +226,7 @@ async def add_attachment(revision_id: int, request: Request, viewer: CurrentUser
 
 
 @router.post("/revisions/{revision_id}/correct", dependencies=[Csrf])
-async def correct_revision(revision_id: int, request: Request, viewer: CurrentUser, session: SessionDep):
+async def correct_revision(revision_id: IdPath, request: Request, viewer: CurrentUser, session: SessionDep):
     """HR corrects a submitted revision before approval; the author edits a draft (as PUT /api/revisions/{id})."""
     form = await request.form()
     values = parse_fields(form)
@@ -250,7 +252,7 @@ async def correct_revision(revision_id: int, request: Request, viewer: CurrentUs
 
 
 @router.post("/revisions/{revision_id}/submit", dependencies=[Csrf])
-async def submit_revision(revision_id: int, request: Request, viewer: CurrentUser, session: SessionDep,
+async def submit_revision(revision_id: IdPath, request: Request, viewer: CurrentUser, session: SessionDep,
                           client: TemporalDep):
     """«Nộp bản cập nhật»: completes the open update_entry task, as the task page does."""
     revision = await revisions.readable_revision(session, viewer, revision_id)

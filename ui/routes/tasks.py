@@ -6,6 +6,7 @@ module in services/steps; this page never names a kind.
 from fastapi import APIRouter, Depends, Request
 
 from api.deps import CurrentUser, SessionDep, TemporalDep
+from api.params import IdPath
 from models.people import REVISION_STATUSES
 from services import auth, cv, org, people, permissions, steps, task_actions, tasks
 from services.errors import DomainError
@@ -38,12 +39,12 @@ async def task_page(request, session, viewer, task_id: int, *, status_code: int 
 
 
 @router.get("/tasks/{task_id}")
-async def show_task(task_id: int, request: Request, viewer: CurrentUser, session: SessionDep):
+async def show_task(task_id: IdPath, request: Request, viewer: CurrentUser, session: SessionDep):
     return await task_page(request, session, viewer, task_id)
 
 
 @router.post("/tasks/{task_id}/complete", dependencies=[Depends(check_csrf)])
-async def complete_task(task_id: int, request: Request, viewer: CurrentUser, session: SessionDep,
+async def complete_task(task_id: IdPath, request: Request, viewer: CurrentUser, session: SessionDep,
                         client: TemporalDep):
     form = await request.form()
     outcome = str(form.get("outcome") or "")
