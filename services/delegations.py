@@ -48,6 +48,8 @@ async def create(session: AsyncSession, viewer: Viewer, *, unit_id: int, delegat
         raise Invalid("Chỉ ủy quyền cho cấp phó của chính đơn vị.", "delegate_not_in_unit")
     if not document_no.strip():
         raise Invalid("Ghi số văn bản ủy quyền.", "missing_document_no")
+    if len(document_no.strip()) > 64:
+        raise Invalid("Số văn bản ủy quyền ghi tối đa 64 ký tự.", "bad_document_no")
     if valid_to < valid_from:
         raise Invalid("Ngày hết hiệu lực phải sau ngày bắt đầu.", "bad_validity")
     delegation = Delegation(unit_id=unit_id, delegator_id=viewer.user_id, delegate_id=delegate.id,

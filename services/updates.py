@@ -34,6 +34,8 @@ async def start(client: Client, task_queue: str, session: AsyncSession, viewer: 
             raise Forbidden("Thông tin từ quyết định do cán bộ tổ chức cập nhật.", "forbidden")
         if not (decision_no or "").strip():
             raise Invalid("Ghi số quyết định làm căn cứ.", "missing_decision_no")
+    if len((decision_no or "").strip()) > 64:
+        raise Invalid("Số quyết định ghi tối đa 64 ký tự.", "bad_decision_no")
     if person.current_revision_id is None:
         raise Invalid("Hồ sơ chưa được phê duyệt lần đầu; hoàn thành quy trình tiếp nhận trước.", "not_approved_yet")
     if not person.hired_on <= change_date <= today:

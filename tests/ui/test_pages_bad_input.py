@@ -35,3 +35,15 @@ async def test_bad_values_in_forms(api, org):
     assert draft.status_code == 303, draft.text  # a draft keeps what was typed
     page = await hr.get(f"{person}/cv")
     assert page.status_code == 200 and 'value="²"' in page.text
+
+
+async def test_texts_longer_than_their_columns(api, org):
+    head = await api("head.syt")
+    token = await csrf_of(head, "/delegations")
+    form = {"csrf": token, "unit_id": str(org.units["SYT"]), "delegate": "pho.syt", "document_no": "1" * 65,
+            "valid_from": "2026-12-01", "valid_to": "2026-12-31"}
+    response = await head.post("/delegations", data=form)
+    assert response.status_code == 422 and "tối đa 64 ký tự" in response.text
+    for unit_id in ("²", "99999999999", ""):
+        refused = await head.post("/delegations", data={**form, "document_no": "15/UQ", "unit_id": unit_id})
+        assert refused.status_code == 422, unit_id
