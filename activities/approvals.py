@@ -15,8 +15,8 @@ class ApprovalActivities(ActivityGroup):
     async def enqueue(self, inp: EnqueueInput) -> Enqueued:
         """Signal-with-start the approval of the revision's unit and month."""
         async with self.db.session() as session:
-            calendar = await deadlines.working_calendar(session)
-            target = await approvals.target(session, inp.revision_id, local_date(now()), calendar)
+            calendar = await deadlines.working_calendar(session=session)
+            target = await approvals.target(inp.revision_id, local_date(now()), calendar, session=session)
             await self._attach_workflow(session, inp)
         wid = workflow_id(target.unit_id, target.month)
         await self.client.start_workflow(
@@ -32,13 +32,13 @@ class ApprovalActivities(ActivityGroup):
     @activity.defn(name="approvals.open")
     async def open(self, inp: ApprovalInput) -> ApprovalOpened:
         async with self.db.session() as session:
-            calendar = await deadlines.working_calendar(session)
-            return await approvals.open_approval(session, inp, activity.info().workflow_id, calendar)
+            calendar = await deadlines.working_calendar(session=session)
+            return await approvals.open_approval(inp, activity.info().workflow_id, calendar, session=session)
 
     @activity.defn(name="approvals.add_items")
     async def add_items(self, inp: ApprovalItemsInput) -> None:
         async with self.db.session() as session:
-            await approvals.add_items(session, inp.approval_id, inp.revision_ids)
+            await approvals.add_items(inp.approval_id, inp.revision_ids, session=session)
 
     @activity.defn(name="approvals.forward")
     async def forward(self, inp: ApprovalItemsInput) -> None:
@@ -54,7 +54,7 @@ class ApprovalActivities(ActivityGroup):
     async def report_to_province(self, inp: UnitSignedInput) -> bool:
         """Signal-with-start the month's province-level approval where the profile has one."""
         async with self.db.session() as session:
-            province = await approvals.province_input(session, inp.approval_id)
+            province = await approvals.province_input(inp.approval_id, session=session)
         if province is None:
             return False
         await self.client.start_workflow(
@@ -65,20 +65,20 @@ class ApprovalActivities(ActivityGroup):
     @activity.defn(name="approvals.open_province")
     async def open_province(self, inp: ProvinceApprovalInput) -> ApprovalOpened:
         async with self.db.session() as session:
-            calendar = await deadlines.working_calendar(session)
-            return await approvals.open_province(session, inp, activity.info().workflow_id, calendar)
+            calendar = await deadlines.working_calendar(session=session)
+            return await approvals.open_province(inp, activity.info().workflow_id, calendar, session=session)
 
     @activity.defn(name="approvals.add_units")
     async def add_units(self, inp: ApprovalItemsInput) -> None:
         async with self.db.session() as session:
-            await approvals.add_units(session, inp.approval_id, inp.revision_ids)
+            await approvals.add_units(inp.approval_id, inp.revision_ids, session=session)
 
     @activity.defn(name="approvals.province_unit")
     async def province_unit(self, approval_id: int) -> int:
         async with self.db.session() as session:
-            return (await approvals.province_root(session)).id
+            return (await approvals.province_root(session=session)).id
 
     @activity.defn(name="approvals.close")
     async def close(self, approval_id: int) -> None:
         async with self.db.session() as session:
-            await approvals.close(session, approval_id)
+            await approvals.close(approval_id, session=session)

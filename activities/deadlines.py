@@ -9,5 +9,5 @@ class DeadlineActivities(ActivityGroup):
     @activity.defn(name="deadlines.schedule")
     async def schedule(self, inp: ScheduleInput) -> Schedule:
         async with self.db.session() as session:
-            calendar = await deadlines.working_calendar(session)
+            calendar = await deadlines.working_calendar(session=session)
         return deadlines.schedule(inp, calendar)

@@ -35,7 +35,7 @@ class NationalDbActivities(ActivityGroup):
     @activity.defn(name="national_db.send")
     async def send(self, inp: SendInput) -> SendResult:
         async with self.db.session() as session:
-            row = await national_sync.get(session, inp.outbox_id)
+            row = await national_sync.get(inp.outbox_id, session=session)
         if row is None:
             raise ApplicationError(f"sync_outbox row {inp.outbox_id} does not exist",
                                    type="national_db.unknown_row", non_retryable=True)
@@ -47,14 +47,14 @@ class NationalDbActivities(ActivityGroup):
             remote_id = await national.send(row.idempotency_key, row.payload)
         except NationalSyncError as err:
             async with self.db.session() as session:
-                await national_sync.mark_failed(session, row.id, str(err), now())
+                await national_sync.mark_failed(row.id, str(err), now(), session=session)
             raise ApplicationError(str(err), {"outbox_id": row.id, "status": err.status},
                                    type="national_db.rejected" if not err.retryable else "national_db.unavailable",
                                    non_retryable=not err.retryable) from err
 
         async with self.db.session() as session:
-            marked = await national_sync.mark_sent(session, row.id, remote_id, now())
+            marked = await national_sync.mark_sent(row.id, remote_id, now(), session=session)
             if not marked:  # another attempt marked it meanwhile: report the id it recorded
-                current = await national_sync.get(session, row.id)
+                current = await national_sync.get(row.id, session=session)
                 return SendResult(row.id, current.remote_id if current else remote_id, already_sent=True)
         return SendResult(row.id, remote_id, already_sent=False)

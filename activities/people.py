@@ -18,6 +18,6 @@ class PeopleActivities(ActivityGroup):
         async with self.db.session() as session:
             person = await session.get(Person, inp.person_id)
             if person.status != inp.status:
-                await audit.record(session, actor="system", action="person.status", subject=f"person:{person.id}",
-                                   old=person.status, new=inp.status)
+                await audit.record(actor="system", action="person.status", subject=f"person:{person.id}",
+                                   old=person.status, new=inp.status, session=session)
                 person.status = inp.status

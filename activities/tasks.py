@@ -11,7 +11,7 @@ class TaskActivities(ActivityGroup):
     @activity.defn(name="tasks.open")
     async def open(self, inp: OpenTaskInput) -> OpenedTask:
         async with self.db.session() as session:
-            opened = await tasks.open_task(session, inp, now=now())
+            opened = await tasks.open_task(inp, now=now(), session=session)
         await self._mail(f"task{opened.task_id}/open")
         return opened
 
@@ -19,7 +19,7 @@ class TaskActivities(ActivityGroup):
     async def complete(self, inp: CompleteTaskInput) -> TaskResult:
         try:
             async with self.db.session() as session:
-                result = await tasks.complete_task(session, self.settings, inp, now=now())
+                result = await tasks.complete_task(self.settings, inp, now=now(), session=session)
         except DomainError as err:
             raise refuse(err) from err
         except IntegrityError as err:  # a concurrent write won: refuse rather than retry forever
@@ -34,10 +34,10 @@ class TaskActivities(ActivityGroup):
         maybe a remote signing service), then store the signature in a short transaction."""
         try:
             async with self.db.session() as session:
-                to_sign = await tasks.document_to_sign(session, self.settings, inp, now=now())
+                to_sign = await tasks.document_to_sign(self.settings, inp, now=now(), session=session)
             pdf = await to_sign.sign()
             async with self.db.session() as session:
-                return Signed(await tasks.store_signature(session, inp, to_sign, pdf))
+                return Signed(await tasks.store_signature(inp, to_sign, pdf, session=session))
         except DomainError as err:
             raise refuse(err) from err
 
@@ -55,10 +55,10 @@ class TaskActivities(ActivityGroup):
 
     async def _milestone(self, inp: MilestoneInput) -> bool:
         async with self.db.session() as session:
-            done = await tasks.milestone(session, inp.task_id, inp.milestone, now=now())
+            done = await tasks.milestone(inp.task_id, inp.milestone, now=now(), session=session)
         await self._mail(f"task{inp.task_id}/{inp.milestone}")
         return done
 
     async def _mail(self, key_prefix: str) -> None:
         async with self.db.session() as session:
-            await notify.mail_pending(session, self.settings, key_prefix)
+            await notify.mail_pending(self.settings, key_prefix, session=session)

@@ -40,8 +40,8 @@ def session_token(request: Request) -> str | None:
 
 async def current_viewer(request: Request, session: SessionDep, state: StateDep) -> Viewer:
     """The viewer of a live server-side session (services/auth.session_user); else 401."""
-    user_id = await auth.session_user(session, state.settings, session_token(request))
-    viewer = await load_viewer(session, user_id) if user_id else None
+    user_id = await auth.session_user(state.settings, session_token(request), session=session)
+    viewer = await load_viewer(user_id, session=session) if user_id else None
     if viewer is None:
         raise NotLoggedIn("Vui lòng đăng nhập.", "not_authenticated")
     if viewer.read_only and request.method not in READ_METHODS:

@@ -112,11 +112,11 @@ class RealDriver:
         account = await self._open_task(wid, "create_account")
         done = await self._complete(hr, account, "done", {"username": hire.login})
         async with self.db.session() as session:
-            await auth.activate(session, hire.login, done.activation_code, PASSWORD)
+            await auth.activate(hire.login, done.activation_code, PASSWORD, session=session)
 
         async with self.db.session() as session:
-            me = await load_viewer(session, await _user_id(session, hire.login))
-            await people.save_draft(session, me, person_id, demo_cv(hire, cid))
+            me = await load_viewer(await _user_id(session, hire.login), session=session)
+            await people.save_draft(me, person_id, demo_cv(hire, cid), session=session)
         await self._complete(hire.login, await self._open_task(wid, "self_entry"), "submit")
         await self._complete(hr, await self._open_task(wid, "review_entry"), "accept")
         await self._queued_for_approval(wid)
@@ -134,7 +134,7 @@ class RealDriver:
     async def _hire(self, hr: str, hire: DemoHire, cid: str) -> int:
         today = local_date(datetime.now(UTC))
         async with self.db.session() as session:
-            viewer = await load_viewer(session, await _user_id(session, hr))
+            viewer = await load_viewer(await _user_id(session, hr), session=session)
             person = await onboarding.hire(self.client, self.task_queue, session, viewer, people.HireInput(
                 full_name=hire.name, sex=hire.sex, date_of_birth=hire.born, citizen_id=cid,
                 unit_id=self.units[hire.unit], hired_on=today, kind="cong_chuc"),
@@ -159,7 +159,7 @@ class RealDriver:
         for _ in range(int(STEP_TIMEOUT / POLL)):
             try:
                 async with self.db.session() as session:
-                    viewer = await load_viewer(session, await _user_id(session, username))
+                    viewer = await load_viewer(await _user_id(session, username), session=session)
                     return await task_actions.complete(self.client, session, viewer, task_id, outcome, data)
             except Conflict as err:
                 if err.code != "task_not_open":

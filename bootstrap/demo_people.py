@@ -75,7 +75,7 @@ async def wait_task(db: Database, workflow_id: str, kind: str, timeout: float = 
 async def _act(db: Database, client: Client, username: str, task: Task, outcome: str, data: dict | None = None):
     async with db.session() as session:
         user_id = (await session.execute(select(User.id).where(User.username == username))).scalar_one()
-        viewer = await load_viewer(session, user_id)
+        viewer = await load_viewer(user_id, session=session)
         return await task_actions.complete(client, session, viewer, task.id, outcome, data)
 
 
@@ -114,12 +114,12 @@ async def _import_existing(db, profile_name, password, today, staff: DemoHire, s
         person.current_revision_id = revision.id
         session.add(User(username=staff.login, full_name=staff.name, unit_id=unit_id, person_id=person.id,
                          password_hash=hash_secret(password)))
-        head = min(await actors.actor_user_ids(session, "unit_head", unit_id, None))
-        to_sign = await exports.export_to_sign(session, get_settings(), revision.id, head, "Thủ trưởng đơn vị")
+        head = min(await actors.actor_user_ids("unit_head", unit_id, None, session=session))
+        to_sign = await exports.export_to_sign(get_settings(), revision.id, head, "Thủ trưởng đơn vị", session=session)
     # the imported record is signed as its unit's head accepts it, as an approval would be
     pdf = await to_sign.sign()
     async with db.session() as session:
-        await exports.store(session, to_sign, pdf)
+        await exports.store(to_sign, pdf, session=session)
 
 
 async def _demo_updates(db, client, task_queue, today) -> None:
@@ -128,7 +128,7 @@ async def _demo_updates(db, client, task_queue, today) -> None:
     from services.pdf import render_cv
 
     async with db.session() as session:
-        lan = await load_viewer(session, await _user_id(session, "lan.nguyenthi"))
+        lan = await load_viewer(await _user_id(session, "lan.nguyenthi"), session=session)
         revision = await updates.start(client, task_queue, session, lan, lan.person_id, kind="update_personal",
                                        change_date=today - timedelta(days=3), reason="Thay đổi nơi ở",
                                        data={"residence": "Số 12 Lê Lợi, phường Cẩm Thành, tỉnh Quảng Ngãi"},
@@ -136,10 +136,10 @@ async def _demo_updates(db, client, task_queue, today) -> None:
     scan = render_cv(person_name="Xác nhận cư trú", unit_name="Công an phường Cẩm Thành",
                      managing_body="Bộ Công an", cv_data={}, revision_number=1, generated_at=datetime.now(UTC))
     async with db.session() as session:
-        await documents.attach(session, lan, revision.id, "xac-nhan-cu-tru.pdf", scan, max_bytes=10 * 1024 * 1024)
+        await documents.attach(lan, revision.id, "xac-nhan-cu-tru.pdf", scan, max_bytes=10 * 1024 * 1024, session=session)
     await _act(db, client, "lan.nguyenthi", await wait_task(db, revision.workflow_id, "update_entry"), "submit")
     async with db.session() as session:
-        hr = await load_viewer(session, await _user_id(session, "hr.sgd"))
+        hr = await load_viewer(await _user_id(session, "hr.sgd"), session=session)
         minh = (await session.execute(select(User.person_id).where(User.username == "minh.tranvan"))).scalar_one()
         revision = await updates.start(client, task_queue, session, hr, minh, kind="update_state_decision",
                                        change_date=today - timedelta(days=6), reason="Nâng bậc lương thường xuyên",
@@ -147,7 +147,7 @@ async def _demo_updates(db, client, task_queue, today) -> None:
                                              "salary_from": (today - timedelta(days=6)).isoformat()},
                                        decision_no="125/QĐ-SGDĐT", today=today)
     async with db.session() as session:
-        await documents.attach(session, hr, revision.id, "quyet-dinh-nang-luong.pdf", scan, max_bytes=10 * 1024 * 1024)
+        await documents.attach(hr, revision.id, "quyet-dinh-nang-luong.pdf", scan, max_bytes=10 * 1024 * 1024, session=session)
     await _act(db, client, "hr.sgd", await wait_task(db, revision.workflow_id, "update_entry"), "submit")
 
 
@@ -156,7 +156,7 @@ async def _seed_one(db, client, task_queue, profile, password, today, hire: Demo
     cid = citizen_id(hire, serial)
     async with db.session() as session:
         unit_id = await _unit_id(session, hire.unit)
-        viewer = await load_viewer(session, await _user_id(session, hr))
+        viewer = await load_viewer(await _user_id(session, hr), session=session)
         person = await onboarding.hire(client, task_queue, session, viewer, people.HireInput(
             full_name=hire.name, sex=hire.sex, date_of_birth=hire.born, citizen_id=cid, unit_id=unit_id,
             hired_on=today - timedelta(days=hire.days_ago), kind="cong_chuc"), profile_name=profile, today=today)
@@ -165,12 +165,12 @@ async def _seed_one(db, client, task_queue, profile, password, today, hire: Demo
         return
     done = await _act(db, client, hr, await wait_task(db, wid, "create_account"), "done", {"username": hire.login})
     async with db.session() as session:
-        await auth.activate(session, hire.login, done.activation_code, password, min_length=1)
+        await auth.activate(hire.login, done.activation_code, password, min_length=1, session=session)
     rounds = {"self_entry": 0, "review": 1, "returned": 1, "active": 1}[hire.stage]
     for _ in range(rounds):
         async with db.session() as session:
-            me = await load_viewer(session, await _user_id(session, hire.login))
-            await people.save_draft(session, me, person.id, demo_cv(hire, cid))
+            me = await load_viewer(await _user_id(session, hire.login), session=session)
+            await people.save_draft(me, person.id, demo_cv(hire, cid), session=session)
         await _act(db, client, hire.login, await wait_task(db, wid, "self_entry"), "submit")
     if hire.stage in ("returned", "active"):
         review = await wait_task(db, wid, "review_entry")

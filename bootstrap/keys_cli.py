@@ -62,7 +62,7 @@ async def _rotate(url: str, ring, batch: int) -> None:
             after, changed = 0, 0
             while after is not None:
                 async with db.session() as session:  # one short transaction per batch
-                    after, done = await protection.rotate_batch(session, ring, spec, after, batch)
+                    after, done = await protection.rotate_batch(ring, spec, after, batch, session=session)
                 changed += done
             print(f"{spec.name}: {changed} dòng được mã hóa lại bằng khóa {ring.current_id}")
     finally:
@@ -78,7 +78,7 @@ async def _status(url: str, ring) -> None:
         print(f"Khóa hiện hành: {ring.current_id}; các khóa đang có: {', '.join(ring.ids)}")
         for spec in protection.SEALED_TABLES:
             async with db.session() as session:
-                report = await protection.status(session, spec)
+                report = await protection.status(spec, session=session)
             keys = ", ".join(f"{kid}: {n}" + ("" if kid in ring.ids else " (KHÔNG CÓ trong danh sách khóa!)")
                              for kid, n in sorted(report.by_key.items())) or "không có"
             print(f"{spec.name}: {report.rows} dòng; đã mã hóa theo khóa — {keys}; "

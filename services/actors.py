@@ -8,13 +8,13 @@ from models import Delegation, RoleGrant, TaskCandidate, User
 from services import org
 
 
-async def actor_user_ids(session: AsyncSession, role: str, unit_id: int, person_id: int | None) -> dict[int, str]:
+async def actor_user_ids(role: str, unit_id: int, person_id: int | None, *, session: AsyncSession) -> dict[int, str]:
     """The users who act in `role` for a unit: its own holders, else the nearest ancestor's."""
     if role == "person":
         user = (await session.execute(select(User.id).where(User.person_id == person_id))).first()
         return {user[0]: "Chính cá nhân"} if user else {}
     if role in ("unit_hr", "unit_head"):
-        for level, ancestor in enumerate(await org.ancestors(session, unit_id)):
+        for level, ancestor in enumerate(await org.ancestors(unit_id, session=session)):
             rows = (await session.execute(select(RoleGrant.user_id).where(
                 RoleGrant.role == role, RoleGrant.unit_id == ancestor))).all()
             if rows:
@@ -25,23 +25,23 @@ async def actor_user_ids(session: AsyncSession, role: str, unit_id: int, person_
     return {row[0]: "Vai trò cấp tỉnh" for row in rows}
 
 
-async def user_of_person(session: AsyncSession, person_id: int | None) -> int | None:
+async def user_of_person(person_id: int | None, *, session: AsyncSession) -> int | None:
     """The login of a person's own record, if they have one."""
     if person_id is None:
         return None
     return (await session.execute(select(User.id).where(User.person_id == person_id))).scalar()
 
 
-async def others(session: AsyncSession, users: dict[int, str], unit_id: int, person_id: int | None) -> dict[int, str]:
+async def others(users: dict[int, str], unit_id: int, person_id: int | None, *, session: AsyncSession) -> dict[int, str]:
     """Nobody reviews or approves their own record: without the person's own login, and when that
     leaves nobody (HR's own CV), the unit's head (Sở Nội vụ hears of it if the task is late)."""
-    own = await user_of_person(session, person_id)
+    own = await user_of_person(person_id, session=session)
     if own is None or own not in users:
         return users
     rest = {user: reason for user, reason in users.items() if user != own}
     if rest:
         return rest
-    heads = await actor_user_ids(session, "unit_head", unit_id, None)
+    heads = await actor_user_ids("unit_head", unit_id, None, session=session)
     return {user: "Thay cán bộ tổ chức (hồ sơ của chính cán bộ tổ chức)" for user in heads if user != own}
 
 
@@ -53,7 +53,7 @@ async def delegate_ids(session: AsyncSession, unit_id: int, on: date) -> dict[in
     return {user_id: f"Ủy quyền theo văn bản số {number}" for user_id, number in rows}
 
 
-async def candidate_ids(session: AsyncSession, task_id: int) -> set[int]:
+async def candidate_ids(task_id: int, *, session: AsyncSession) -> set[int]:
     """The users who may complete the task (watchers excluded)."""
     rows = await session.execute(select(TaskCandidate.user_id).where(
         TaskCandidate.task_id == task_id, TaskCandidate.can_complete))

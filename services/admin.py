@@ -50,7 +50,7 @@ def _storable(value: str) -> bool:
     return not any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value)
 
 
-async def _flush_unique(session: AsyncSession, message: str, code: str) -> None:
+async def _flush_unique(message: str, code: str, *, session: AsyncSession) -> None:
     """Flush in a savepoint: a unique index hit by a concurrent writer becomes a Conflict and the
     session stays usable."""
     try:
@@ -101,7 +101,7 @@ async def unit(*, session: AsyncSession, unit_id: int) -> Unit:
     return found
 
 
-async def _referenced(session: AsyncSession, unit_id: int, label: str) -> Unit:
+async def _referenced(unit_id: int, label: str, *, session: AsyncSession) -> Unit:
     """A unit named in a body or a form: unknown is invalid data (422), not a missing page."""
     found = await session.get(Unit, unit_id)
     if found is None:
@@ -147,7 +147,7 @@ async def create_unit(*, session: AsyncSession, actor: str, new: NewUnit) -> Uni
                       "bad_unit_code")
     name, kind = _check_name(new.name), _check_kind(new.kind)
     if new.parent_id is not None:
-        await _referenced(session, new.parent_id, "Đơn vị cấp trên")
+        await _referenced(new.parent_id, "Đơn vị cấp trên", session=session)
     _check_validity(new.valid_from, new.valid_to)
     taken = f"Mã đơn vị «{code}» đã được dùng."
     if (await session.execute(select(Unit.id).where(Unit.code == code))).first():
@@ -155,10 +155,10 @@ async def create_unit(*, session: AsyncSession, actor: str, new: NewUnit) -> Uni
     row = Unit(code=code, name=name, kind=kind, parent_id=new.parent_id, valid_from=new.valid_from,
                valid_to=new.valid_to)
     session.add(row)
-    await _flush_unique(session, taken, "unit_code_taken")
-    await audit.record(session, actor=actor, action="unit.created", subject=f"unit:{row.id}", code=code, name=name,
+    await _flush_unique(taken, "unit_code_taken", session=session)
+    await audit.record(actor=actor, action="unit.created", subject=f"unit:{row.id}", code=code, name=name,
                        kind=kind, parent_id=new.parent_id, valid_from=_iso(new.valid_from),
-                       valid_to=_iso(new.valid_to))
+                       valid_to=_iso(new.valid_to), session=session)
     return row
 
 
@@ -170,8 +170,8 @@ async def rename_unit(*, session: AsyncSession, actor: str, unit_id: int, name: 
     row = await unit(session=session, unit_id=unit_id)
     name = _check_name(name)
     if name != row.name:
-        await audit.record(session, actor=actor, action="unit.renamed", subject=f"unit:{row.id}", old=row.name,
-                           new=name)
+        await audit.record(actor=actor, action="unit.renamed", subject=f"unit:{row.id}", old=row.name,
+                           new=name, session=session)
         row.name = name
         await session.flush()
     return row
@@ -182,8 +182,8 @@ async def set_validity(*, session: AsyncSession, actor: str, unit_id: int, valid
     row = await unit(session=session, unit_id=unit_id)
     _check_validity(valid_from, valid_to)
     if (valid_from, valid_to) != (row.valid_from, row.valid_to):
-        await audit.record(session, actor=actor, action="unit.validity", subject=f"unit:{row.id}",
-                           old=[_iso(row.valid_from), _iso(row.valid_to)], new=[_iso(valid_from), _iso(valid_to)])
+        await audit.record(actor=actor, action="unit.validity", subject=f"unit:{row.id}",
+                           old=[_iso(row.valid_from), _iso(row.valid_to)], new=[_iso(valid_from), _iso(valid_to)], session=session)
         row.valid_from, row.valid_to = valid_from, valid_to
         await session.flush()
     return row
@@ -195,15 +195,15 @@ async def set_successor(*, session: AsyncSession, actor: str, unit_id: int, succ
     if successor_id is not None:
         if successor_id == row.id:
             raise Invalid("Một đơn vị không thể là đơn vị kế thừa của chính nó.", "bad_successor")
-        seen, current = {row.id}, await _referenced(session, successor_id, "Đơn vị kế thừa")
+        seen, current = {row.id}, await _referenced(successor_id, "Đơn vị kế thừa", session=session)
         while current is not None:  # A → B → A would leave nobody holding the functions
             if current.id in seen:
                 raise Invalid("Đơn vị kế thừa tạo thành vòng lặp kế thừa.", "successor_cycle")
             seen.add(current.id)
             current = await session.get(Unit, current.successor_id) if current.successor_id else None
     if successor_id != row.successor_id:
-        await audit.record(session, actor=actor, action="unit.successor", subject=f"unit:{row.id}",
-                           old=row.successor_id, new=successor_id)
+        await audit.record(actor=actor, action="unit.successor", subject=f"unit:{row.id}",
+                           old=row.successor_id, new=successor_id, session=session)
         row.successor_id = successor_id
         await session.flush()
     return row
@@ -428,15 +428,15 @@ async def import_units(*, session: AsyncSession, actor: str, rows: list[UnitRow]
             existing[r.code] = Unit(code=r.code, name=r.name, kind=r.kind)
             session.add(existing[r.code])
             created.add(r.code)
-    await _flush_unique(session, "Một người khác vừa nhập đơn vị cùng mã; hãy nhập lại tệp.", "unit_code_taken")
+    await _flush_unique("Một người khác vừa nhập đơn vị cùng mã; hãy nhập lại tệp.", "unit_code_taken", session=session)
     for r in usable:
         row = existing[r.code]
         parent_id = existing[r.parent_code].id if r.parent_code else None
         if r.code in created:
             row.parent_id = parent_id
             report.rows.append(ImportedRow(r.row, r.code, "created"))
-            await audit.record(session, actor=actor, action="unit.created", subject=f"unit:{row.id}", code=r.code,
-                               name=r.name, kind=r.kind, parent_id=parent_id, via="import")
+            await audit.record(actor=actor, action="unit.created", subject=f"unit:{row.id}", code=r.code,
+                               name=r.name, kind=r.kind, parent_id=parent_id, via="import", session=session)
             continue
         changes = {name: [old, new] for name, old, new in (("name", row.name, r.name), ("kind", row.kind, r.kind),
                                                             ("parent_id", row.parent_id, parent_id)) if old != new}
@@ -446,11 +446,11 @@ async def import_units(*, session: AsyncSession, actor: str, rows: list[UnitRow]
         row.name, row.kind, row.parent_id = r.name, r.kind, parent_id
         status = "renamed" if set(changes) == {"name"} else "updated"
         report.rows.append(ImportedRow(r.row, r.code, status))
-        await audit.record(session, actor=actor, action="unit.renamed" if status == "renamed" else "unit.updated",
-                           subject=f"unit:{row.id}", via="import", **changes)
+        await audit.record(actor=actor, action="unit.renamed" if status == "renamed" else "unit.updated",
+                           subject=f"unit:{row.id}", via="import", **changes, session=session)
     await session.flush()
     if any(r.status != "unchanged" for r in report.rows):
-        await audit.record(session, actor=actor, action="units.imported", subject="units", **report.summary)
+        await audit.record(actor=actor, action="units.imported", subject="units", **report.summary, session=session)
     return report
 
 
@@ -506,7 +506,7 @@ def _check_full_name(full_name: str) -> str:
     return full_name
 
 
-async def _grant_unit(session: AsyncSession, role: str, unit_id: int | None) -> int | None:
+async def _grant_unit(role: str, unit_id: int | None, *, session: AsyncSession) -> int | None:
     """The unit the role is granted at: a unit role needs a unit still in force, a province role none."""
     if role not in ASSIGNABLE_ROLES:
         raise Invalid("Vai trò không hợp lệ; chọn một trong: " + ", ".join(ASSIGNABLE_ROLES) + ".", "unknown_role")
@@ -514,13 +514,13 @@ async def _grant_unit(session: AsyncSession, role: str, unit_id: int | None) -> 
         return None
     if unit_id is None:
         raise Invalid(f"Vai trò «{ROLES[role]}» được giao tại một đơn vị: chọn đơn vị.", "unit_required")
-    row = await _referenced(session, unit_id, "Đơn vị")
+    row = await _referenced(unit_id, "Đơn vị", session=session)
     if row.valid_to is not None and row.valid_to < local_date(datetime.now(UTC)):
         raise Invalid(f"Đơn vị «{row.name}» đã hết hiệu lực từ {row.valid_to:%d/%m/%Y}.", "unit_ended")
     return row.id
 
 
-async def _taken(session: AsyncSession, username: str) -> bool:
+async def _taken(username: str, *, session: AsyncSession) -> bool:
     return (await session.execute(select(User.id).where(User.username == username))).first() is not None
 
 
@@ -558,24 +558,24 @@ async def create_account(*, session: AsyncSession, actor: str, new: NewAccount, 
     roles = list(dict.fromkeys(new.roles or []))
     if not roles:
         raise Invalid("Chọn ít nhất một vai trò.", "missing_roles")
-    grants = [(role, await _grant_unit(session, role, new.unit_id)) for role in roles]
+    grants = [(role, await _grant_unit(role, new.unit_id, session=session)) for role in roles]
     if new.unit_id is not None:
-        await _referenced(session, new.unit_id, "Đơn vị")
+        await _referenced(new.unit_id, "Đơn vị", session=session)
     email = (new.email or "").strip() or None
     if email and (len(email) > 255 or "@" not in email or not _storable(email) or " " in email):
         raise Invalid("Địa chỉ thư điện tử không hợp lệ.", "bad_email")
     taken = f"Tên đăng nhập «{username}» đã được dùng."
-    if await _taken(session, username):
+    if await _taken(username, session=session):
         raise Conflict(taken, "username_taken")
     user = User(username=username, full_name=full_name, email=email, unit_id=new.unit_id)
     code = _activation(user, valid_days)
     session.add(user)
-    await _flush_unique(session, taken, "username_taken")
+    await _flush_unique(taken, "username_taken", session=session)
     for role, unit_id in grants:
         session.add(RoleGrant(user_id=user.id, role=role, unit_id=unit_id))
     await session.flush()
-    await audit.record(session, actor=actor, action="account.created", subject=f"user:{user.id}", username=username,
-                       unit_id=new.unit_id, grants=[[role, unit_id] for role, unit_id in grants])
+    await audit.record(actor=actor, action="account.created", subject=f"user:{user.id}", username=username,
+                       unit_id=new.unit_id, grants=[[role, unit_id] for role, unit_id in grants], session=session)
     return user, code
 
 
@@ -587,42 +587,42 @@ async def create_first_admin(*, session: AsyncSession, actor: str, username: str
     if len(password) < ADMIN_MIN_PASSWORD_LENGTH:
         raise Invalid(f"Mật khẩu quản trị phải có ít nhất {ADMIN_MIN_PASSWORD_LENGTH} ký tự.", "weak_password")
     taken = f"Tên đăng nhập «{username}» đã được dùng; chọn tên khác."
-    if await _taken(session, username):
+    if await _taken(username, session=session):
         raise Conflict(taken, "username_taken")
     root = await root_unit(session=session)
     user = User(username=username, full_name=full_name, unit_id=root.id if root else None,
                 password_hash=auth.hash_secret(password))
     session.add(user)
-    await _flush_unique(session, taken, "username_taken")
+    await _flush_unique(taken, "username_taken", session=session)
     session.add(RoleGrant(user_id=user.id, role=ADMIN_ROLE, unit_id=None))
     await session.flush()
-    await audit.record(session, actor=actor, action="account.created", subject=f"user:{user.id}", username=username,
-                       unit_id=user.unit_id, grants=[[ADMIN_ROLE, None]], via="cli")
+    await audit.record(actor=actor, action="account.created", subject=f"user:{user.id}", username=username,
+                       unit_id=user.unit_id, grants=[[ADMIN_ROLE, None]], via="cli", session=session)
     return user
 
 
-async def _active_admins(session: AsyncSession, *, besides: int) -> int:
+async def _active_admins(*, session: AsyncSession, besides: int) -> int:
     return (await session.execute(
         select(func.count(func.distinct(User.id))).join(RoleGrant, RoleGrant.user_id == User.id)
         .where(RoleGrant.role == ADMIN_ROLE, User.is_active.is_(True), User.id != besides))).scalar_one()
 
 
-async def _keep_an_admin(session: AsyncSession, user_id: int) -> None:
-    if not await _active_admins(session, besides=user_id):
+async def _keep_an_admin(user_id: int, *, session: AsyncSession) -> None:
+    if not await _active_admins(besides=user_id, session=session):
         raise Conflict("Đây là tài khoản quản trị Sở Nội vụ cuối cùng còn hoạt động: tạo hoặc mở lại một tài khoản "
                        "quản trị khác trước.", "last_admin")
 
 
 async def grant_role(*, session: AsyncSession, actor: str, user_id: int, role: str, unit_id: int | None) -> Account:
     held = await account(session=session, user_id=user_id)
-    unit_id = await _grant_unit(session, role, unit_id)
+    unit_id = await _grant_unit(role, unit_id, session=session)
     held_message = f"Tài khoản đã có vai trò «{ROLES[role]}» tại đơn vị này."
     if any(g.role == role and g.unit_id == unit_id for g in held.grants):
         raise Conflict(held_message, "role_held")
     session.add(RoleGrant(user_id=user_id, role=role, unit_id=unit_id))
-    await _flush_unique(session, held_message, "role_held")
-    await audit.record(session, actor=actor, action="role.granted", subject=f"user:{user_id}", role=role,
-                       unit_id=unit_id)
+    await _flush_unique(held_message, "role_held", session=session)
+    await audit.record(actor=actor, action="role.granted", subject=f"user:{user_id}", role=role,
+                       unit_id=unit_id, session=session)
     return await account(session=session, user_id=user_id)
 
 
@@ -633,11 +633,11 @@ async def revoke_role(*, session: AsyncSession, actor: str, user_id: int, role: 
     if grant is None:
         raise NotFound("Tài khoản không có vai trò này tại đơn vị này.", "role_not_held")
     if role == ADMIN_ROLE and held.user.is_active:
-        await _keep_an_admin(session, user_id)
+        await _keep_an_admin(user_id, session=session)
     await session.delete(grant)
     await session.flush()
-    await audit.record(session, actor=actor, action="role.revoked", subject=f"user:{user_id}", role=role,
-                       unit_id=unit_id)
+    await audit.record(actor=actor, action="role.revoked", subject=f"user:{user_id}", role=role,
+                       unit_id=unit_id, session=session)
     return await account(session=session, user_id=user_id)
 
 
@@ -651,13 +651,13 @@ async def set_active(*, session: AsyncSession, actor: str, user_id: int, active:
         if user_id == actor_id:
             raise Conflict("Không thể tự vô hiệu hóa tài khoản của mình.", "own_account")
         if any(g.role == ADMIN_ROLE for g in held.grants):
-            await _keep_an_admin(session, user_id)
+            await _keep_an_admin(user_id, session=session)
     held.user.is_active = active
     await session.flush()
     if not active:
-        await auth.revoke_sessions(session, user_id)
-    await audit.record(session, actor=actor, action="account.activated_by_admin" if active else "account.deactivated",
-                       subject=f"user:{user_id}", username=held.user.username)
+        await auth.revoke_sessions(user_id, session=session)
+    await audit.record(actor=actor, action="account.activated_by_admin" if active else "account.deactivated",
+                       subject=f"user:{user_id}", username=held.user.username, session=session)
     return held
 
 
@@ -666,7 +666,7 @@ async def reset_password(*, session: AsyncSession, actor: str, user_id: int, val
     held = await account(session=session, user_id=user_id)
     code = _activation(held.user, valid_days)
     await session.flush()
-    await auth.revoke_sessions(session, held.user.id)  # whoever holds an open session is logged out
-    await audit.record(session, actor=actor, action="account.reset", subject=f"user:{user_id}",
-                       username=held.user.username)
+    await auth.revoke_sessions(held.user.id, session=session)  # whoever holds an open session is logged out
+    await audit.record(actor=actor, action="account.reset", subject=f"user:{user_id}",
+                       username=held.user.username, session=session)
     return held.user, code

@@ -52,38 +52,38 @@ def month_for(profile: Profile, today: date, calendar: WorkingCalendar) -> str:
     return month
 
 
-async def approval_unit(session: AsyncSession, profile: Profile, unit_id: int) -> int:
+async def approval_unit(profile: Profile, unit_id: int, *, session: AsyncSession) -> int:
     """Own unit (Hải Phòng Đ5: each head approves their own staff) or the department the unit
     belongs to (Kon Tum Đ8.1: the department head approves its own and subordinate units)."""
     if profile.approval_scope != "department":
         return unit_id
-    chain = await org.ancestors(session, unit_id)  # the unit first, the province root last
+    chain = await org.ancestors(unit_id, session=session)  # the unit first, the province root last
     return chain[-2] if len(chain) >= 2 else chain[0]
 
 
-async def target(session: AsyncSession, revision_id: int, today: date, calendar: WorkingCalendar) -> ApprovalInput:
+async def target(revision_id: int, today: date, calendar: WorkingCalendar, *, session: AsyncSession) -> ApprovalInput:
     revision = await session.get(ProfileRevision, revision_id)
     person = await session.get(Person, revision.person_id)
     profile = get_profile(person.profile, on=today)
-    unit_id = await approval_unit(session, profile, person.unit_id)
-    unit_id = await _above_own_head(session, unit_id, person)
+    unit_id = await approval_unit(profile, person.unit_id, session=session)
+    unit_id = await _above_own_head(unit_id, person, session=session)
     month = month_for(profile, today, calendar)
-    while await _signed(session, "unit", month, unit_id):  # the head signed the month: it is closed
+    while await _signed("unit", month, unit_id, session=session):  # the head signed the month: it is closed
         month = next_month(month)
     return ApprovalInput(unit_id=unit_id, month=month, profile=profile.name, profile_version=profile.version)
 
 
-async def _above_own_head(session: AsyncSession, unit_id: int, person: Person) -> int:
+async def _above_own_head(unit_id: int, person: Person, *, session: AsyncSession) -> int:
     """Nobody approves a change to their own record: a head's own change goes to the unit above."""
-    own = await actors.user_of_person(session, person.id)
-    chain = await org.ancestors(session, unit_id)
+    own = await actors.user_of_person(person.id, session=session)
+    chain = await org.ancestors(unit_id, session=session)
     for unit in chain:
-        if own is None or own not in await actors.actor_user_ids(session, "unit_head", unit, None):
+        if own is None or own not in await actors.actor_user_ids("unit_head", unit, None, session=session):
             return unit
     return chain[-1]
 
 
-async def _signed(session: AsyncSession, level: str, month: str, unit_id: int | None = None) -> bool:
+async def _signed(level: str, month: str, unit_id: int | None = None, *, session: AsyncSession) -> bool:
     query = select(Approval.id).where(Approval.level == level, Approval.month == month,
                                       Approval.status == "signed")
     if unit_id is not None:
@@ -91,8 +91,8 @@ async def _signed(session: AsyncSession, level: str, month: str, unit_id: int | 
     return (await session.execute(query)).first() is not None
 
 
-async def open_approval(session: AsyncSession, inp: ApprovalInput, workflow_id: str,
-                        calendar: WorkingCalendar) -> ApprovalOpened:
+async def open_approval(inp: ApprovalInput, workflow_id: str,
+                        calendar: WorkingCalendar, *, session: AsyncSession) -> ApprovalOpened:
     profile = get_profile(inp.profile, inp.profile_version)
     deadline = (compute_deadline(profile, "monthly_approval", first_day(inp.month), calendar)
                 if profile.has_rule("monthly_approval") else None)
@@ -111,7 +111,7 @@ async def open_approval(session: AsyncSession, inp: ApprovalInput, workflow_id: 
     return ApprovalOpened(approval.id, opens_at, ends_at.isoformat())
 
 
-async def add_items(session: AsyncSession, approval_id: int, revision_ids: list[int]) -> None:
+async def add_items(approval_id: int, revision_ids: list[int], *, session: AsyncSession) -> None:
     for revision_id in revision_ids:
         await session.execute(insert(ApprovalItem).values(approval_id=approval_id, revision_id=revision_id,
                                                           decision="pending")
@@ -122,12 +122,12 @@ async def add_items(session: AsyncSession, approval_id: int, revision_ids: list[
         approval.status = "open"
 
 
-async def pending_items(session: AsyncSession, approval_id: int) -> list[ApprovalItem]:
+async def pending_items(approval_id: int, *, session: AsyncSession) -> list[ApprovalItem]:
     query = select(ApprovalItem).where(ApprovalItem.approval_id == approval_id, ApprovalItem.decision == "pending")
     return list((await session.execute(query.order_by(ApprovalItem.id))).scalars())
 
 
-async def approval_of_task(session: AsyncSession, task: Task) -> Approval:
+async def approval_of_task(task: Task, *, session: AsyncSession) -> Approval:
     approval = (await session.execute(select(Approval).where(Approval.workflow_id == task.workflow_id))).scalars().first()
     if approval is None:
         raise NotFound("Không tìm thấy đợt phê duyệt.", "approval_not_found")
@@ -138,16 +138,16 @@ async def batch_document(session: AsyncSession, settings: Settings, task: Task, 
                          now: datetime) -> ToSign:
     """The batch the head (or a valid delegate) signs: approve some revisions, return the others.
     Read only; the signing activity signs it outside any transaction."""
-    approval = await approval_of_task(session, task)
+    approval = await approval_of_task(task, session=session)
     capacity = await delegations.signing_capacity(session, approval.unit_id, inp.actor_user_id, local_date(now))
-    decisions, reasons = _decisions(await pending_items(session, approval.id), inp.data)
+    decisions, reasons = _decisions(await pending_items(approval.id, session=session), inp.data)
     signer = await session.get(User, inp.actor_user_id)
     unit = await session.get(Unit, approval.unit_id)
     entries = []
     for revision_id, choice in decisions.items():
         revision = await session.get(ProfileRevision, int(revision_id))
         person = await session.get(Person, revision.person_id)
-        entries.append(await _batch_entry(session, person, revision, choice, reasons.get(revision_id)))
+        entries.append(await _batch_entry(person, revision, choice, reasons.get(revision_id), session=session))
     return _to_sign(settings, unit, approval.month, signer, capacity, entries,
                     covers={"decisions": decisions, "reasons": reasons})
 
@@ -170,7 +170,7 @@ def _decisions(items: list[ApprovalItem], data: dict) -> tuple[dict[str, str], d
     return decisions, reasons
 
 
-async def signed_for(session: AsyncSession, task: Task, inp: CompleteTaskInput) -> SignedDocument:
+async def signed_for(task: Task, inp: CompleteTaskInput, *, session: AsyncSession) -> SignedDocument:
     """The signature the signing activity made for this task and this signer."""
     signed = await session.get(SignedDocument, int(inp.data.get("signature_id") or 0))
     if signed is None or signed.task_id != task.id or signed.signer_id != inp.actor_user_id:
@@ -178,13 +178,13 @@ async def signed_for(session: AsyncSession, task: Task, inp: CompleteTaskInput) 
     return signed
 
 
-async def sign(session: AsyncSession, settings: Settings, task: Task, inp: CompleteTaskInput,
-               now: datetime) -> dict[str, Any]:
+async def sign(settings: Settings, task: Task, inp: CompleteTaskInput,
+               now: datetime, *, session: AsyncSession) -> dict[str, Any]:
     """Apply the signed batch: approved revisions become current and go to the outbox, returned ones
     go back to their authors. The signature was made before, outside this transaction."""
-    approval = await approval_of_task(session, task)
-    signed = await signed_for(session, task, inp)
-    items = await pending_items(session, approval.id)
+    approval = await approval_of_task(task, session=session)
+    signed = await signed_for(task, inp, session=session)
+    items = await pending_items(approval.id, session=session)
     decisions, reasons = signed.covers["decisions"], signed.covers["reasons"]
     if {str(item.revision_id) for item in items} != set(decisions):
         raise Conflict("Đợt phê duyệt vừa có thay đổi sau khi ký; vui lòng tải lại trang và ký lại.",
@@ -197,20 +197,20 @@ async def sign(session: AsyncSession, settings: Settings, task: Task, inp: Compl
         item.decision, item.reason = ("approved" if approved else "returned"), reason
         if approved:
             revision.status, revision.approved_at = "approved", now
-            if person.current_revision_id is None or revision.number > await _number(session, person.current_revision_id):
+            if person.current_revision_id is None or revision.number > await _number(person.current_revision_id, session=session):
                 _make_current(person, revision)
-            outbox_ids.append((await national_sync.enqueue(session, revision, person)).id)
+            outbox_ids.append((await national_sync.enqueue(revision, person, session=session)).id)
         else:
             revision.status, revision.review_comment = "returned_by_head", reason
         results.append({"revision_id": revision.id, "decision": "approved" if approved else "returned",
                         "reason": reason, "workflow_id": revision.workflow_id})
     signer = _apply_signature(approval, signed, now)
     username = (await session.get(User, signer)).username
-    await audit.record(session, actor=username, action="approval.signed", subject=f"approval:{approval.id}",
+    await audit.record(actor=username, action="approval.signed", subject=f"approval:{approval.id}",
                        capacity=approval.signed_as,
                        approved=[r["revision_id"] for r in results if r["decision"] == "approved"],
                        returned=[r["revision_id"] for r in results if r["decision"] == "returned"],
-                       sha256=approval.signed_pdf_sha256, late=approval.late)
+                       sha256=approval.signed_pdf_sha256, late=approval.late, session=session)
     return {"decisions": results, "outbox_ids": outbox_ids, "decided_on": local_date(now).isoformat(),
             "late": approval.late, "approval_id": approval.id, "signer_id": signer, "signed_as": approval.signed_as}
 
@@ -235,13 +235,13 @@ def _make_current(person: Person, revision: ProfileRevision) -> None:
         person.date_of_birth = date.fromisoformat(data["date_of_birth"])
 
 
-async def _number(session: AsyncSession, revision_id: int) -> int:
+async def _number(revision_id: int, *, session: AsyncSession) -> int:
     return (await session.get(ProfileRevision, revision_id)).number
 
 
-async def _batch_entry(session, person: Person, revision: ProfileRevision, choice: str, reason: str | None) -> dict:
-    changes = await revisions.diff_of(session, person, revision)
-    files = await documents.of_revision(session, revision.id)
+async def _batch_entry(person: Person, revision: ProfileRevision, choice: str, reason: str | None, *, session) -> dict:
+    changes = await revisions.diff_of(person, revision, session=session)
+    files = await documents.of_revision(revision.id, session=session)
     return {
         "person": person.full_name, "revision": revision.number,
         "decision": "Phê duyệt" if choice == "approve" else f"Trả lại: {reason}",
@@ -267,14 +267,14 @@ def _to_sign(settings: Settings, unit: Unit, month: str, signer: User, capacity:
 
 # ---- province level (Quảng Ngãi Đ6.2) -------------------------------------------------------
 
-async def province_root(session: AsyncSession) -> Unit:
+async def province_root(*, session: AsyncSession) -> Unit:
     return (await session.execute(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id))).scalars().first()
 
 
-async def open_province(session: AsyncSession, inp, workflow_id: str, calendar: WorkingCalendar) -> ApprovalOpened:
+async def open_province(inp, workflow_id: str, calendar: WorkingCalendar, *, session: AsyncSession) -> ApprovalOpened:
     profile = get_profile(inp.profile, inp.profile_version)
     deadline = compute_deadline(profile, "province_approval", first_day(inp.month), calendar)
-    root = await province_root(session)
+    root = await province_root(session=session)
     approval = (await session.execute(select(Approval).where(
         Approval.level == "province", Approval.month == inp.month))).scalars().first()
     if approval is None:
@@ -288,19 +288,19 @@ async def open_province(session: AsyncSession, inp, workflow_id: str, calendar: 
     return ApprovalOpened(approval.id, opens_at, approval.due_at.isoformat())
 
 
-async def add_units(session: AsyncSession, province_approval_id: int, unit_approval_ids: list[int]) -> None:
+async def add_units(province_approval_id: int, unit_approval_ids: list[int], *, session: AsyncSession) -> None:
     for approval_id in unit_approval_ids:
         (await session.get(Approval, approval_id)).parent_id = province_approval_id
 
 
-async def province_input(session: AsyncSession, unit_approval_id: int):
+async def province_input(unit_approval_id: int, *, session: AsyncSession):
     """The province-level approval a signed unit batch reports to, or None if the profile has none."""
     approval = await session.get(Approval, unit_approval_id)
     profile = get_profile(approval.profile, approval.profile_version)
     if not profile.has_rule("province_approval"):
         return None
     month = approval.month
-    while await _signed(session, "province", month):  # a unit signing late joins the next month's
+    while await _signed("province", month, session=session):  # a unit signing late joins the next month's
         month = next_month(month)
     return ProvinceApprovalInput(month=month, profile=profile.name, profile_version=profile.version)
 
@@ -308,7 +308,7 @@ async def province_input(session: AsyncSession, unit_approval_id: int):
 DIRECTOR = "Giám đốc Sở Nội vụ"
 
 
-async def _signed_units(session: AsyncSession, approval: Approval) -> list[tuple[Approval, Unit]]:
+async def _signed_units(approval: Approval, *, session: AsyncSession) -> list[tuple[Approval, Unit]]:
     return list((await session.execute(select(Approval, Unit).join(Unit, Unit.id == Approval.unit_id).where(
         Approval.parent_id == approval.id, Approval.status == "signed").order_by(Unit.code))).all())
 
@@ -316,9 +316,9 @@ async def _signed_units(session: AsyncSession, approval: Approval) -> list[tuple
 async def province_document(session: AsyncSession, settings: Settings, task: Task, inp: CompleteTaskInput,
                             now: datetime) -> ToSign:
     """The sheet the Director signs: every unit's signed batch of the month with its SHA-256."""
-    approval = await approval_of_task(session, task)
-    units = await _signed_units(session, approval)
-    entries = [{"person": unit.name, "revision": len(await items_view(session, unit_approval.id)),
+    approval = await approval_of_task(task, session=session)
+    units = await _signed_units(approval, session=session)
+    entries = [{"person": unit.name, "revision": len(await items_view(unit_approval.id, session=session)),
                 "decision": "Phê duyệt", "changes": [],
                 "attachments": [(f"phe-duyet-{unit.code}-{unit_approval.month}.pdf", unit_approval.signed_pdf_sha256)]}
                for unit_approval, unit in units]
@@ -328,27 +328,27 @@ async def province_document(session: AsyncSession, settings: Settings, task: Tas
                     covers={"units": [unit_approval.id for unit_approval, _ in units]})
 
 
-async def sign_province(session: AsyncSession, settings: Settings, task: Task, inp: CompleteTaskInput,
-                        now: datetime) -> dict[str, Any]:
-    approval = await approval_of_task(session, task)
-    signed = await signed_for(session, task, inp)
-    units = await _signed_units(session, approval)
+async def sign_province(settings: Settings, task: Task, inp: CompleteTaskInput,
+                        now: datetime, *, session: AsyncSession) -> dict[str, Any]:
+    approval = await approval_of_task(task, session=session)
+    signed = await signed_for(task, inp, session=session)
+    units = await _signed_units(approval, session=session)
     if [unit_approval.id for unit_approval, _ in units] != signed.covers["units"]:
         raise Conflict("Có đơn vị vừa ký phê duyệt sau khi bản cấp tỉnh được ký; vui lòng tải lại trang và ký lại.",
                        "batch_changed")
     signer = await session.get(User, _apply_signature(approval, signed, now))
-    await audit.record(session, actor=signer.username, action="approval.province_signed",
-                       subject=f"approval:{approval.id}", units=[u.code for _, u in units], late=approval.late)
+    await audit.record(actor=signer.username, action="approval.province_signed",
+                       subject=f"approval:{approval.id}", units=[u.code for _, u in units], late=approval.late, session=session)
     return {"units": [u.code for _, u in units], "late": approval.late, "approval_id": approval.id}
 
 
-async def mark_late(session: AsyncSession, workflow_id: str) -> None:
+async def mark_late(workflow_id: str, *, session: AsyncSession) -> None:
     approval = (await session.execute(select(Approval).where(Approval.workflow_id == workflow_id))).scalars().first()
     if approval is not None and approval.status != "signed":
         approval.status, approval.late = "late", True
 
 
-async def close(session: AsyncSession, approval_id: int) -> None:
+async def close(approval_id: int, *, session: AsyncSession) -> None:
     approval = await session.get(Approval, approval_id)
     if approval.status in ("waiting",):
         approval.status = "closed"
@@ -356,15 +356,15 @@ async def close(session: AsyncSession, approval_id: int) -> None:
 
 # ---- reading ---------------------------------------------------------------------------------
 
-async def find(session: AsyncSession, viewer: Viewer, unit_id: int, month: str) -> Approval | None:
+async def find(viewer: Viewer, unit_id: int, month: str, *, session: AsyncSession) -> Approval | None:
     if not viewer.sees_unit(unit_id):
         raise NotFound("Đơn vị nằm ngoài phạm vi của bạn.", "unit_out_of_scope")
     return (await session.execute(select(Approval).where(
         Approval.level == "unit", Approval.unit_id == unit_id, Approval.month == month))).scalars().first()
 
 
-async def readable_approval(session: AsyncSession, viewer: Viewer, approval_id: int, *,
-                            signed: bool = False) -> Approval:
+async def readable_approval(viewer: Viewer, approval_id: int, *,
+                            session: AsyncSession, signed: bool = False) -> Approval:
     """An approval of a unit in the viewer's scope (with its signed PDF when `signed`), else 404."""
     approval = await session.get(Approval, approval_id)
     if approval is None or not viewer.sees_unit(approval.unit_id) or (signed and not approval.signed_pdf):
@@ -373,26 +373,26 @@ async def readable_approval(session: AsyncSession, viewer: Viewer, approval_id: 
     return approval
 
 
-async def signing_tasks(session: AsyncSession, workflow_ids: list[str]) -> dict[str, int]:
+async def signing_tasks(workflow_ids: list[str], *, session: AsyncSession) -> dict[str, int]:
     """The signing task of each approval workflow (workflow id → task id)."""
     rows = await session.execute(select(Task.workflow_id, Task.id).where(
         Task.workflow_id.in_(workflow_ids or ["-"]), Task.kind == "sign_approval").order_by(Task.id))
     return dict(rows.all())
 
 
-async def batch_view(session: AsyncSession, viewer: Viewer, task: Task, today: date) -> dict[str, Any]:
+async def batch_view(viewer: Viewer, task: Task, today: date, *, session: AsyncSession) -> dict[str, Any]:
     """The head's batch: the approval, its revisions (short diff, attachments' hashes), in what
     capacity the viewer may sign today (or why not), and who signed once it is signed."""
-    approval = await approval_of_task(session, task)
-    decided = {row["revision_id"]: row for row in await items_view(session, approval.id)}
-    ids = ([item.revision_id for item in await pending_items(session, approval.id)]
+    approval = await approval_of_task(task, session=session)
+    decided = {row["revision_id"]: row for row in await items_view(approval.id, session=session)}
+    ids = ([item.revision_id for item in await pending_items(approval.id, session=session)]
            if task.status == "open" else list(decided))
     batch = []
     for revision_id in ids:
         revision = await session.get(ProfileRevision, revision_id)
         person = await session.get(Person, revision.person_id)
         batch.append({"revision": revision, "person": person, "item": decided.get(revision_id),
-                      **await revisions.facts(session, person, revision)})
+                      **await revisions.facts(person, revision, session=session)})
     capacity, capacity_error = None, None
     if task.status == "open":
         try:
@@ -406,7 +406,7 @@ async def batch_view(session: AsyncSession, viewer: Viewer, task: Task, today: d
             "approval_status": APPROVAL_STATUSES.get(approval.status, approval.status)}
 
 
-async def items_view(session: AsyncSession, approval_id: int) -> list[dict]:
+async def items_view(approval_id: int, *, session: AsyncSession) -> list[dict]:
     rows = (await session.execute(
         select(ApprovalItem, ProfileRevision, Person).join(ProfileRevision, ProfileRevision.id == ApprovalItem.revision_id)
         .join(Person, Person.id == ProfileRevision.person_id).where(ApprovalItem.approval_id == approval_id)
@@ -416,9 +416,9 @@ async def items_view(session: AsyncSession, approval_id: int) -> list[dict]:
             for item, rev, person in rows]
 
 
-async def month_overview(session: AsyncSession, viewer: Viewer, month: str) -> list[dict]:
+async def month_overview(viewer: Viewer, month: str, *, session: AsyncSession) -> list[dict]:
     """Every unit in scope and its approval for the month: on time, late, pending, none."""
-    units = await org.units_in(session, None if viewer.unit_scope is None else set(viewer.unit_scope))
+    units = await org.units_in(None if viewer.unit_scope is None else set(viewer.unit_scope), session=session)
     approvals = {a.unit_id: a for a in (await session.execute(select(Approval).where(
         Approval.level == "unit", Approval.month == month))).scalars()}
     overview = []

@@ -53,16 +53,16 @@ def new_activation_code() -> str:
     return secrets.token_urlsafe(12)
 
 
-async def get_user(session: AsyncSession, user_id: int) -> User | None:
+async def get_user(user_id: int, *, session: AsyncSession) -> User | None:
     return await session.get(User, user_id)
 
 
-async def full_names(session: AsyncSession, user_ids: set[int]) -> dict[int, str]:
+async def full_names(user_ids: set[int], *, session: AsyncSession) -> dict[int, str]:
     rows = await session.execute(select(User.id, User.full_name).where(User.id.in_(user_ids or {-1})))
     return dict(rows.all())
 
 
-async def users_by_id(session: AsyncSession, user_ids: set[int]) -> dict[int, User]:
+async def users_by_id(user_ids: set[int], *, session: AsyncSession) -> dict[int, User]:
     rows = await session.execute(select(User).where(User.id.in_(user_ids or {-1})))
     return {user.id: user for user in rows.scalars()}
 
@@ -140,26 +140,26 @@ _PURGE = text("""
         LIMIT :batch FOR UPDATE SKIP LOCKED)""")
 
 
-async def _count_failure(session: AsyncSession, settings: Settings, key: str, free: int, now: datetime) -> int:
+async def _count_failure(settings: Settings, key: str, free: int, now: datetime, *, session: AsyncSession) -> int:
     first = delay_seconds(1, free, settings.login_delay_max_seconds)
     row = (await session.execute(_COUNT_FAILURE, {
         "key": key, "now": now, "stale": now - timedelta(minutes=settings.login_failure_window_minutes),
         "free": free, "cap": settings.login_delay_max_seconds,
         "first_until": now + timedelta(seconds=first) if first is not None else None})).one()
     if row.failures == free:
-        await audit.record(session, actor="system", action="login.delayed", subject=key[:128], failures=row.failures)
+        await audit.record(actor="system", action="login.delayed", subject=key[:128], failures=row.failures, session=session)
     return row.failures
 
 
-async def _wait(session: AsyncSession, keys: list[str], now: datetime) -> int:
+async def _wait(keys: list[str], now: datetime, *, session: AsyncSession) -> int:
     """Seconds until every key may try again (0: now)."""
     until = (await session.execute(select(func.max(LoginThrottle.blocked_until)).where(
         LoginThrottle.key.in_(keys), LoginThrottle.blocked_until > now))).scalar()
     return max(1, math.ceil((until - now).total_seconds())) if until else 0
 
 
-async def login(session: AsyncSession, settings: Settings, username: str, password: str, *,
-                address: str | None = None, now: datetime | None = None) -> User:
+async def login(settings: Settings, username: str, password: str, *,
+                session: AsyncSession, address: str | None = None, now: datetime | None = None) -> User:
     """The user, or LoginRefused (401, the same for an unknown user, an inactive one and a wrong password,
     after the same argon2 work) or LoginDelayed (429, while an earlier failure's delay runs on the account or
     on the client's address)."""
@@ -170,7 +170,7 @@ async def login(session: AsyncSession, settings: Settings, username: str, passwo
     limits = [(account_key(name), settings.login_free_failures)]
     if address_key(address):
         limits.append((address_key(address), settings.login_free_failures_per_address))
-    wait = await _wait(session, [key for key, _ in limits], clock())
+    wait = await _wait([key for key, _ in limits], clock(), session=session)
     if wait:
         raise LoginDelayed(wait)
     user = (await session.execute(select(User).where(User.username == name))).scalars().first()
@@ -180,12 +180,12 @@ async def login(session: AsyncSession, settings: Settings, username: str, passwo
     if not (usable and verified):
         failed_at = clock()  # the delay runs from the failure, not from the start of a slow verification
         for key, free in limits:
-            await _count_failure(session, settings, key, free, failed_at)
+            await _count_failure(settings, key, free, failed_at, session=session)
         await session.execute(_PURGE, {"stale": failed_at - timedelta(minutes=settings.login_failure_window_minutes),
                                        "now": failed_at, "batch": PURGE_BATCH})
         raise LoginRefused("Tên đăng nhập hoặc mật khẩu không đúng.", "bad_credentials")
     await session.execute(delete(LoginThrottle).where(LoginThrottle.key == account_key(name)))
-    await audit.record(session, actor=user.username, action="login", subject=f"user:{user.id}")
+    await audit.record(actor=user.username, action="login", subject=f"user:{user.id}", session=session)
     return user
 
 
@@ -195,8 +195,8 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def start_session(session: AsyncSession, settings: Settings, user_id: int, *,
-                        now: datetime | None = None) -> str:
+async def start_session(settings: Settings, user_id: int, *,
+                        session: AsyncSession, now: datetime | None = None) -> str:
     """A new session for the user; returns its token (for the cookie), which is stored only as a hash."""
     now = now or _now()
     await session.execute(delete(LoginSession).where(LoginSession.user_id == user_id, LoginSession.expires_at < now))
@@ -207,8 +207,8 @@ async def start_session(session: AsyncSession, settings: Settings, user_id: int,
     return token
 
 
-async def session_user(session: AsyncSession, settings: Settings, token: object, *,
-                       now: datetime | None = None) -> int | None:
+async def session_user(settings: Settings, token: object, *,
+                       session: AsyncSession, now: datetime | None = None) -> int | None:
     """The user id of a live session (not revoked, not past its absolute end, used within the idle time);
     marks it used. None for anything else."""
     if not isinstance(token, str) or not token:
@@ -228,7 +228,7 @@ async def session_user(session: AsyncSession, settings: Settings, token: object,
     return row.user_id
 
 
-async def end_session(session: AsyncSession, token: object, *, now: datetime | None = None) -> None:
+async def end_session(token: object, *, session: AsyncSession, now: datetime | None = None) -> None:
     """Logout: the session's token no longer works."""
     if isinstance(token, str) and token:
         await session.execute(update(LoginSession).where(LoginSession.id == _digest(token),
@@ -236,7 +236,7 @@ async def end_session(session: AsyncSession, token: object, *, now: datetime | N
                               .values(revoked_at=now or _now()).execution_options(synchronize_session=False))
 
 
-async def revoke_sessions(session: AsyncSession, user_id: int, *, keep_token: str | None = None,
+async def revoke_sessions(user_id: int, *, session: AsyncSession, keep_token: str | None = None,
                           now: datetime | None = None) -> int:
     """End every session of the user but the one holding `keep_token`: after a password is set or reset, or
     the account is deactivated. Returns how many were ended."""
@@ -247,18 +247,18 @@ async def revoke_sessions(session: AsyncSession, user_id: int, *, keep_token: st
     return result.rowcount
 
 
-async def set_password(session: AsyncSession, user: User, password: str, *, keep_token: str | None = None,
+async def set_password(user: User, password: str, *, session: AsyncSession, keep_token: str | None = None,
                        min_length: int = MIN_PASSWORD_LENGTH) -> int:
     """The user's new password; every other session of the user ends. Returns how many sessions ended."""
     if len(password) < min_length:
         raise Invalid(f"Mật khẩu phải có ít nhất {min_length} ký tự.", "weak_password")
     user.password_hash = hash_secret(password)
     await session.flush()
-    return await revoke_sessions(session, user.id, keep_token=keep_token)
+    return await revoke_sessions(user.id, keep_token=keep_token, session=session)
 
 
-async def activate(session: AsyncSession, username: str, code: str, password: str, *,
-                   min_length: int = MIN_PASSWORD_LENGTH) -> User:
+async def activate(username: str, code: str, password: str, *,
+                   session: AsyncSession, min_length: int = MIN_PASSWORD_LENGTH) -> User:
     """Set the password with the one-time code HR handed over (the demo allows a short one); every session the
     account had ends (after a reset, whoever held the old password is out)."""
     user = (await session.execute(select(User).where(User.username == username.strip()))).scalars().first()
@@ -267,9 +267,9 @@ async def activate(session: AsyncSession, username: str, code: str, password: st
     # an unknown account costs the same argon2 work as a wrong code
     if not verify_secret(user.activation_hash if pending else _DUMMY_HASH, code.strip()) or not pending:
         raise Invalid("Mã kích hoạt không đúng hoặc đã hết hạn.", "bad_activation")
-    ended = await set_password(session, user, password, min_length=min_length)
+    ended = await set_password(user, password, min_length=min_length, session=session)
     user.activation_hash = None
     user.activation_expires = None
-    await audit.record(session, actor=user.username, action="account.activated", subject=f"user:{user.id}",
-                       sessions_ended=ended)
+    await audit.record(actor=user.username, action="account.activated", subject=f"user:{user.id}",
+                       sessions_ended=ended, session=session)
     return user

@@ -17,7 +17,7 @@ from workflows.contracts import Schedule, ScheduleInput
 REMINDER_HOUR = time(8, 0)  # reminders go out at the start of the working day
 
 
-async def working_calendar(session: AsyncSession) -> WorkingCalendar:
+async def working_calendar(*, session: AsyncSession) -> WorkingCalendar:
     rows = (await session.execute(select(CalendarOverride))).scalars()
     extra = [DayOverride(day=r.day, working=r.working, source=r.source, note=r.note) for r in rows]
     return WorkingCalendar(extra=extra)

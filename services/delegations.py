@@ -14,12 +14,12 @@ from services.scope import Viewer
 from workflows.contracts import SignersInput
 
 
-async def is_head(session: AsyncSession, unit_id: int, user_id: int) -> bool:
+async def is_head(unit_id: int, user_id: int, *, session: AsyncSession) -> bool:
     """The unit's head, or where it has none, the nearest parent's (the same rule that assigns the task)."""
-    return user_id in await actor_user_ids(session, "unit_head", unit_id, None)
+    return user_id in await actor_user_ids("unit_head", unit_id, None, session=session)
 
 
-async def valid_delegation(session: AsyncSession, unit_id: int, user_id: int, on: date) -> Delegation | None:
+async def valid_delegation(unit_id: int, user_id: int, on: date, *, session: AsyncSession) -> Delegation | None:
     return (await session.execute(select(Delegation).where(
         Delegation.unit_id == unit_id, Delegation.delegate_id == user_id, Delegation.revoked_at.is_(None),
         Delegation.valid_from <= on, Delegation.valid_to >= on).order_by(Delegation.valid_to.desc()))).scalars().first()
@@ -27,9 +27,9 @@ async def valid_delegation(session: AsyncSession, unit_id: int, user_id: int, on
 
 async def signing_capacity(session: AsyncSession, unit_id: int, user_id: int, on: date) -> str:
     """In what capacity the user may sign the unit's approval on that day, or Forbidden."""
-    if await is_head(session, unit_id, user_id):
+    if await is_head(unit_id, user_id, session=session):
         return "Thủ trưởng đơn vị"
-    delegation = await valid_delegation(session, unit_id, user_id, on)
+    delegation = await valid_delegation(unit_id, user_id, on, session=session)
     if delegation is None:
         raise Forbidden("Bạn không phải thủ trưởng và không có văn bản ủy quyền còn hiệu lực cho đơn vị này "
                         "(ủy quyền đã hết hạn hoặc đã bị thu hồi không còn giá trị).", "not_authorised_to_sign")
@@ -37,9 +37,9 @@ async def signing_capacity(session: AsyncSession, unit_id: int, user_id: int, on
             f"({delegation.valid_from:%d/%m/%Y}–{delegation.valid_to:%d/%m/%Y})")
 
 
-async def create(session: AsyncSession, viewer: Viewer, *, unit_id: int, delegate_username: str, document_no: str,
+async def create(viewer: Viewer, *, session: AsyncSession, unit_id: int, delegate_username: str, document_no: str,
                  valid_from: date, valid_to: date, client=None) -> Delegation:
-    if not (await is_head(session, unit_id, viewer.user_id) or viewer.has("sonoivu_admin")):
+    if not (await is_head(unit_id, viewer.user_id, session=session) or viewer.has("sonoivu_admin")):
         raise Forbidden("Chỉ thủ trưởng đơn vị (hoặc Sở Nội vụ) ghi nhận văn bản ủy quyền.", "forbidden")
     delegate = (await session.execute(select(User).where(User.username == delegate_username))).scalars().first()
     if delegate is None:
@@ -57,18 +57,18 @@ async def create(session: AsyncSession, viewer: Viewer, *, unit_id: int, delegat
                             created_by=viewer.username)
     session.add(delegation)
     await session.flush()
-    await refresh_signers(session, unit_id, client)
-    await audit.record(session, actor=viewer.username, action="delegation.created", subject=f"unit:{unit_id}",
+    await refresh_signers(unit_id, client, session=session)
+    await audit.record(actor=viewer.username, action="delegation.created", subject=f"unit:{unit_id}",
                        delegate=delegate.username, document_no=delegation.document_no,
-                       valid_from=valid_from.isoformat(), valid_to=valid_to.isoformat())
+                       valid_from=valid_from.isoformat(), valid_to=valid_to.isoformat(), session=session)
     return delegation
 
 
-async def refresh_signers(session: AsyncSession, unit_id: int, client=None) -> None:
+async def refresh_signers(unit_id: int, client=None, *, session: AsyncSession) -> None:
     """Who may sign the unit's open batches changed: the inbox rows and, when a Temporal client
     is given, the workflows' own lists (their Update validators check them)."""
     allowed = {**await delegate_ids(session, unit_id, local_date(datetime.now(UTC))),
-               **await actor_user_ids(session, "unit_head", unit_id, None)}
+               **await actor_user_ids("unit_head", unit_id, None, session=session)}
     open_tasks = (await session.execute(select(Task).where(
         Task.unit_id == unit_id, Task.kind == "sign_approval", Task.status == "open"))).scalars().all()
     for task in open_tasks:
@@ -82,21 +82,21 @@ async def refresh_signers(session: AsyncSession, unit_id: int, client=None) -> N
                 "signers_changed", SignersInput(task_id=task.id, user_ids=sorted(allowed)))
 
 
-async def revoke(session: AsyncSession, viewer: Viewer, delegation_id: int, client=None) -> Delegation:
+async def revoke(viewer: Viewer, delegation_id: int, client=None, *, session: AsyncSession) -> Delegation:
     delegation = await session.get(Delegation, delegation_id)
     if delegation is None:
         raise NotFound("Không tìm thấy văn bản ủy quyền.", "delegation_not_found")
-    if not (await is_head(session, delegation.unit_id, viewer.user_id) or viewer.has("sonoivu_admin")):
+    if not (await is_head(delegation.unit_id, viewer.user_id, session=session) or viewer.has("sonoivu_admin")):
         raise Forbidden("Chỉ thủ trưởng đơn vị (hoặc Sở Nội vụ) thu hồi ủy quyền.", "forbidden")
     if delegation.revoked_at is None:
         delegation.revoked_at, delegation.revoked_by = datetime.now(UTC), viewer.username
         await session.flush()
-        await refresh_signers(session, delegation.unit_id, client)
-        await audit.record(session, actor=viewer.username, action="delegation.revoked",
-                           subject=f"delegation:{delegation.id}")
+        await refresh_signers(delegation.unit_id, client, session=session)
+        await audit.record(actor=viewer.username, action="delegation.revoked",
+                           subject=f"delegation:{delegation.id}", session=session)
     return delegation
 
 
-async def of_unit(session: AsyncSession, unit_id: int) -> list[Delegation]:
+async def of_unit(unit_id: int, *, session: AsyncSession) -> list[Delegation]:
     query = select(Delegation).where(Delegation.unit_id == unit_id).order_by(Delegation.created_at.desc())
     return list((await session.execute(query)).scalars())

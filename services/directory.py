@@ -50,6 +50,6 @@ async def save_override(*, session: AsyncSession, override: OverrideInput, actor
         session.add(row)
     else:
         row.working, row.source, row.note = override.working, source, override.note
-    await audit.record(session, actor=actor, action="calendar.override", subject=f"day:{override.day}",
-                       working=override.working, source=override.source)
+    await audit.record(actor=actor, action="calendar.override", subject=f"day:{override.day}",
+                       working=override.working, source=override.source, session=session)
     return row

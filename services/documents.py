@@ -33,13 +33,13 @@ def check_file(content: bytes, *, max_bytes: int) -> str:
     return kind
 
 
-async def attach(session: AsyncSession, viewer: Viewer, revision_id: int, filename: str, content: bytes,
-                 *, max_bytes: int) -> Attachment:
+async def attach(viewer: Viewer, revision_id: int, filename: str, content: bytes,
+                 *, session: AsyncSession, max_bytes: int) -> Attachment:
     """Check the file first; a refused file leaves nothing behind."""
     revision = await session.get(ProfileRevision, revision_id)
     if revision is None:
         raise Invalid("Không tìm thấy bản cập nhật.", "revision_not_found")
-    person = await readable_person(session, viewer, revision.person_id)
+    person = await readable_person(viewer, revision.person_id, session=session)
     if not permissions.edits_record(viewer, person):
         raise Forbidden("Chỉ cá nhân hoặc cán bộ tổ chức được đính kèm tài liệu.", "forbidden")
     if revision.kind == "update_state_decision" and not permissions.is_hr_of(viewer, person.unit_id):
@@ -52,12 +52,12 @@ async def attach(session: AsyncSession, viewer: Viewer, revision_id: int, filena
                             content=content, uploaded_by_id=viewer.user_id)
     session.add(attachment)
     await session.flush()
-    await audit.record(session, actor=viewer.username, action="attachment.added", subject=f"revision:{revision.id}",
-                       sha256=attachment.sha256, size=attachment.size, content_type=kind)
+    await audit.record(actor=viewer.username, action="attachment.added", subject=f"revision:{revision.id}",
+                       sha256=attachment.sha256, size=attachment.size, content_type=kind, session=session)
     return attachment
 
 
-async def of_revision_by_id(session: AsyncSession, revision_id: int, attachment_id: int) -> Attachment:
+async def of_revision_by_id(revision_id: int, attachment_id: int, *, session: AsyncSession) -> Attachment:
     """One attachment of a revision the caller has already read within the viewer's scope."""
     attachment = await session.get(Attachment, attachment_id)
     if attachment is None or attachment.revision_id != revision_id:
@@ -70,14 +70,14 @@ def _safe_name(filename: str) -> str:
     return name[:255] or "tai-lieu"
 
 
-async def of_revision(session: AsyncSession, revision_id: int) -> list[Attachment]:
+async def of_revision(revision_id: int, *, session: AsyncSession) -> list[Attachment]:
     query = select(Attachment).where(Attachment.revision_id == revision_id).order_by(Attachment.id)
     return list((await session.execute(query)).scalars())
 
 
-async def carry_over(session: AsyncSession, from_revision: int, to_revision: int) -> None:
+async def carry_over(from_revision: int, to_revision: int, *, session: AsyncSession) -> None:
     """A corrected revision keeps the documents already attached to the one returned."""
-    for old in await of_revision(session, from_revision):
+    for old in await of_revision(from_revision, session=session):
         session.add(Attachment(person_id=old.person_id, revision_id=to_revision, filename=old.filename,
                                content_type=old.content_type, size=old.size, sha256=old.sha256,
                                content=old.content, uploaded_by_id=old.uploaded_by_id))

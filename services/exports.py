@@ -22,15 +22,15 @@ from services.signing import FIELD_COMPETENT, ToSign
 COMPETENT_REASON = "Người có thẩm quyền ký xác nhận hồ sơ"
 
 
-async def export_to_sign(session: AsyncSession, settings: Settings, revision_id: int, signer_id: int,
-                         signed_as: str) -> ToSign | None:
+async def export_to_sign(settings: Settings, revision_id: int, signer_id: int,
+                         signed_as: str, *, session: AsyncSession) -> ToSign | None:
     """The approved revision's CV, to be signed by the approval's signer and sealed; None if made."""
     if await session.get(SignedExport, revision_id) is not None:
         return None
     revision = await session.get(ProfileRevision, revision_id)
     person = await session.get(Person, revision.person_id)
     unit = await session.get(Unit, person.unit_id)
-    root = await session.get(Unit, (await org.ancestors(session, unit.id))[-1])
+    root = await session.get(Unit, (await org.ancestors(unit.id, session=session))[-1])
     signer = await session.get(User, signer_id)
     pdf = render_cv(person_name=person.full_name, unit_name=unit.name, managing_body=root.name,
                     cv_data=revision.data, revision_number=revision.number, generated_at=datetime.now(UTC))
@@ -41,7 +41,7 @@ async def export_to_sign(session: AsyncSession, settings: Settings, revision_id:
                   seal=agency_signer(settings, unit.code, unit.name))
 
 
-async def store(session: AsyncSession, to_sign: ToSign, pdf: bytes) -> None:
+async def store(to_sign: ToSign, pdf: bytes, *, session: AsyncSession) -> None:
     revision_id = to_sign.covers["revision_id"]
     if await session.get(SignedExport, revision_id) is None:
         session.add(SignedExport(revision_id=revision_id, signer_id=to_sign.covers["signer_id"],
@@ -49,9 +49,9 @@ async def store(session: AsyncSession, to_sign: ToSign, pdf: bytes) -> None:
         await session.flush()
 
 
-async def signed_cv(session: AsyncSession, viewer: Viewer, person_id: int) -> tuple[str, bytes]:
+async def signed_cv(viewer: Viewer, person_id: int, *, session: AsyncSession) -> tuple[str, bytes]:
     """The signed export of the record's approved version, as it was signed."""
-    person = await readable_person(session, viewer, person_id)
+    person = await readable_person(viewer, person_id, session=session)
     if person.current_revision_id is None:
         raise Conflict("Hồ sơ chưa có phiên bản được phê duyệt để xuất.", "no_approved_version")
     revision = await session.get(ProfileRevision, person.current_revision_id)
@@ -59,6 +59,6 @@ async def signed_cv(session: AsyncSession, viewer: Viewer, person_id: int) -> tu
     if export is None:
         raise Conflict("Bản xuất có chữ ký số của phiên bản vừa phê duyệt đang được tạo; vui lòng thử lại sau "
                        "ít phút.", "export_pending")
-    await audit.record(session, actor=viewer.username, action="person.exported", subject=f"person:{person.id}",
-                       revision=revision.number, sha256=export.sha256)
+    await audit.record(actor=viewer.username, action="person.exported", subject=f"person:{person.id}",
+                       revision=revision.number, sha256=export.sha256, session=session)
     return f"so-yeu-ly-lich-{person.id}-v{revision.number}.pdf", export.pdf

@@ -54,7 +54,7 @@ def idempotency_key(revision_id: int, payload: dict[str, Any]) -> str:
 # ---------------------------------------------------------------- outbox
 
 
-async def enqueue(session: AsyncSession, revision: ProfileRevision, person: Person) -> SyncOutbox:
+async def enqueue(revision: ProfileRevision, person: Person, *, session: AsyncSession) -> SyncOutbox:
     """The revision's outbox row, created once: call it in the approval's own transaction."""
     if revision.status != "approved":
         raise Invalid("Chỉ hồ sơ đã được phê duyệt (ký số) mới được đồng bộ lên CSDL quốc gia.",
@@ -72,19 +72,19 @@ async def enqueue(session: AsyncSession, revision: ProfileRevision, person: Pers
     return (await session.execute(query)).scalars().one()
 
 
-async def get(session: AsyncSession, outbox_id: int) -> SyncOutbox | None:
+async def get(outbox_id: int, *, session: AsyncSession) -> SyncOutbox | None:
     query = select(SyncOutbox).where(SyncOutbox.id == outbox_id).execution_options(populate_existing=True)
     return (await session.execute(query)).scalars().first()
 
 
-async def pending(session: AsyncSession, limit: int = 50) -> list[SyncOutbox]:
+async def pending(limit: int = 50, *, session: AsyncSession) -> list[SyncOutbox]:
     """Rows still to send (pending or failed), oldest first."""
     query = (select(SyncOutbox).where(SyncOutbox.status.in_(("pending", "failed")))
              .order_by(SyncOutbox.created_at, SyncOutbox.id).limit(limit))
     return list((await session.execute(query)).scalars())
 
 
-async def mark_sent(session: AsyncSession, outbox_id: int, remote_id: str, now: datetime) -> bool:
+async def mark_sent(outbox_id: int, remote_id: str, now: datetime, *, session: AsyncSession) -> bool:
     """Record the national side's id; a row already sent keeps its first id. True if this call marked it."""
     result = await session.execute(
         update(SyncOutbox).where(SyncOutbox.id == outbox_id, SyncOutbox.status != "sent")
@@ -94,7 +94,7 @@ async def mark_sent(session: AsyncSession, outbox_id: int, remote_id: str, now: 
     return result.rowcount == 1
 
 
-async def mark_failed(session: AsyncSession, outbox_id: int, error: str, now: datetime) -> bool:
+async def mark_failed(outbox_id: int, error: str, now: datetime, *, session: AsyncSession) -> bool:
     """Count a failed attempt; never downgrades a row that is already sent."""
     stamped = f"{now.astimezone(UTC).isoformat()} {error}"[:MAX_ERROR_CHARS]
     result = await session.execute(
@@ -104,7 +104,7 @@ async def mark_failed(session: AsyncSession, outbox_id: int, error: str, now: da
     return result.rowcount == 1
 
 
-async def summary(session: AsyncSession) -> dict[str, int]:
+async def summary(*, session: AsyncSession) -> dict[str, int]:
     """Counts by status (every status present, zeros included), for Sở Nội vụ."""
     counts = dict.fromkeys(OUTBOX_STATUSES, 0)
     query = select(SyncOutbox.status, func.count()).group_by(SyncOutbox.status)
@@ -113,7 +113,7 @@ async def summary(session: AsyncSession) -> dict[str, int]:
     return counts
 
 
-async def labels(session: AsyncSession, outbox: list[SyncOutbox]) -> tuple[dict[int, str], dict[int, int]]:
+async def labels(outbox: list[SyncOutbox], *, session: AsyncSession) -> tuple[dict[int, str], dict[int, int]]:
     """The names of the rows' people and the numbers of their revisions, for the outbox page."""
     people = await session.execute(select(Person.id, Person.full_name).where(
         Person.id.in_({r.person_id for r in outbox} or {-1})))
@@ -122,7 +122,7 @@ async def labels(session: AsyncSession, outbox: list[SyncOutbox]) -> tuple[dict[
     return dict(people.all()), dict(numbers.all())
 
 
-async def rows(session: AsyncSession, status: str | None = None, limit: int = 200) -> list[SyncOutbox]:
+async def rows(status: str | None = None, limit: int = 200, *, session: AsyncSession) -> list[SyncOutbox]:
     """The newest rows first, optionally of one status."""
     if status is not None and status not in OUTBOX_STATUSES:
         raise Invalid(f"Trạng thái đồng bộ không hợp lệ; chọn một trong: {', '.join(OUTBOX_STATUSES)}.",

@@ -15,7 +15,7 @@ from core.config import Settings
 from models import Notification, User
 
 
-async def notify(session: AsyncSession, *, user_ids: set[int], key: str, kind: str, subject: str,
+async def notify(*, session: AsyncSession, user_ids: set[int], key: str, kind: str, subject: str,
                  body: str, task_id: int | None = None) -> None:
     for user_id in sorted(user_ids):
         await session.execute(
@@ -26,13 +26,13 @@ async def notify(session: AsyncSession, *, user_ids: set[int], key: str, kind: s
         )
 
 
-async def unread(session: AsyncSession, user_id: int, limit: int = 20) -> list[Notification]:
+async def unread(user_id: int, limit: int = 20, *, session: AsyncSession) -> list[Notification]:
     query = (select(Notification).where(Notification.user_id == user_id)
              .order_by(Notification.created_at.desc()).limit(limit))
     return list((await session.execute(query)).scalars())
 
 
-async def mail_pending(session: AsyncSession, settings: Settings, key_prefix: str) -> int:
+async def mail_pending(settings: Settings, key_prefix: str, *, session: AsyncSession) -> int:
     """Mail the not-yet-mailed notifications whose key starts with key_prefix."""
     if not settings.smtp_host:
         return 0

@@ -18,7 +18,7 @@ from workflows.onboarding import workflow_id
 
 async def hire(client: Client, task_queue: str, session: AsyncSession, viewer: Viewer, inp: people.HireInput,
                *, profile_name: str, today: date) -> Person:
-    person = await people.register_hire(session, viewer, inp, profile_name=profile_name, today=today)
+    person = await people.register_hire(viewer, inp, profile_name=profile_name, today=today, session=session)
     try:
         await client.start_workflow(
             "Onboarding",

@@ -5,7 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Unit
 
 
-async def subtree_ids(session: AsyncSession, roots: set[int]) -> set[int]:
+async def subtree_ids(roots: set[int], *, session: AsyncSession) -> set[int]:
     """The given units and every unit below them."""
     if not roots:
         return set()
@@ -20,18 +20,18 @@ async def subtree_ids(session: AsyncSession, roots: set[int]) -> set[int]:
     return {row[0] for row in rows}
 
 
-async def units_in(session: AsyncSession, unit_ids: set[int] | None) -> list[Unit]:
+async def units_in(unit_ids: set[int] | None, *, session: AsyncSession) -> list[Unit]:
     query = select(Unit).order_by(Unit.code)
     if unit_ids is not None:
         query = query.where(Unit.id.in_(unit_ids or {-1}))
     return list((await session.execute(query)).scalars())
 
 
-async def get_unit(session: AsyncSession, unit_id: int) -> Unit | None:
+async def get_unit(unit_id: int, *, session: AsyncSession) -> Unit | None:
     return await session.get(Unit, unit_id)
 
 
-async def ancestors(session: AsyncSession, unit_id: int) -> list[int]:
+async def ancestors(unit_id: int, *, session: AsyncSession) -> list[int]:
     """The unit and its parents, nearest first."""
     rows = await session.execute(text(
         """
@@ -46,5 +46,5 @@ async def ancestors(session: AsyncSession, unit_id: int) -> list[int]:
 
 
 
-async def unit_names(session: AsyncSession) -> dict[int, str]:
+async def unit_names(*, session: AsyncSession) -> dict[int, str]:
     return dict((await session.execute(select(Unit.id, Unit.name))).all())

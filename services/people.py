@@ -58,7 +58,7 @@ def _check_hire(inp: HireInput, today: date) -> None:
         raise Invalid("Ngày tuyển dụng / tiếp nhận / ký hợp đồng không hợp lệ.", "bad_hired_on")
 
 
-async def register_hire(session: AsyncSession, viewer: Viewer, inp: HireInput, *, profile_name: str,
+async def register_hire(viewer: Viewer, inp: HireInput, *, session: AsyncSession, profile_name: str,
                         today: date) -> Person:
     """Validate and insert the person (flushed, not committed): the caller starts the workflow."""
     permissions.require(viewer, permissions.REGISTERS_HIRES)
@@ -83,9 +83,9 @@ async def register_hire(session: AsyncSession, viewer: Viewer, inp: HireInput, *
     except IntegrityError:
         await _refuse_duplicate(session, viewer, inp)  # the same answer as when it came first
         raise
-    await audit.record(session, actor=viewer.username, action="hire.registered", subject=f"person:{person.id}",
+    await audit.record(actor=viewer.username, action="hire.registered", subject=f"person:{person.id}",
                        unit_id=unit.id, hired_on=inp.hired_on.isoformat(), profile=profile.name,
-                       profile_version=profile.version)
+                       profile_version=profile.version, session=session)
     return person
 
 
@@ -106,29 +106,29 @@ async def _refuse_duplicate(session: AsyncSession, viewer: Viewer, inp: HireInpu
             workflow_id=f"onboarding/{existing.id}")
 
 
-async def get(session: AsyncSession, person_id: int) -> Person | None:
+async def get(person_id: int, *, session: AsyncSession) -> Person | None:
     """A person by id, for callers that already checked the viewer's scope (e.g. through the task)."""
     return await session.get(Person, person_id)
 
 
-async def current_revision(session: AsyncSession, person: Person) -> ProfileRevision | None:
+async def current_revision(person: Person, *, session: AsyncSession) -> ProfileRevision | None:
     """The approved version everyone sees, None before the first approval."""
     return await session.get(ProfileRevision, person.current_revision_id) if person.current_revision_id else None
 
 
-async def names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
+async def names(ids: set[int], *, session: AsyncSession) -> dict[int, str]:
     rows = await session.execute(select(Person.id, Person.full_name).where(Person.id.in_(ids or {-1})))
     return dict(rows.all())
 
 
 # ---- CV revisions ----------------------------------------------------------------------------
 
-async def revisions(session: AsyncSession, person_id: int) -> list[ProfileRevision]:
+async def revisions(person_id: int, *, session: AsyncSession) -> list[ProfileRevision]:
     query = select(ProfileRevision).where(ProfileRevision.person_id == person_id).order_by(ProfileRevision.number)
     return list((await session.execute(query)).scalars())
 
 
-async def working_revision(session: AsyncSession, person_id: int) -> ProfileRevision | None:
+async def working_revision(person_id: int, *, session: AsyncSession) -> ProfileRevision | None:
     """The newest revision, the one a form edits or shows."""
     query = (select(ProfileRevision).where(ProfileRevision.person_id == person_id)
              .order_by(ProfileRevision.number.desc()).limit(1))
@@ -141,12 +141,12 @@ def initial_cv(person: Person) -> dict[str, Any]:
             "citizen_id": person.citizen_id, "work_history": []}
 
 
-async def save_draft(session: AsyncSession, viewer: Viewer, person_id: int, data: dict[str, Any]) -> ProfileRevision:
-    person = await readable_person(session, viewer, person_id)
+async def save_draft(viewer: Viewer, person_id: int, data: dict[str, Any], *, session: AsyncSession) -> ProfileRevision:
+    person = await readable_person(viewer, person_id, session=session)
     if not permissions.edits_record(viewer, person):
         raise Forbidden("Chỉ cá nhân hoặc cán bộ tổ chức được sửa sơ yếu lý lịch.", "forbidden")
     known = {k: v for k, v in data.items() if k in cv.FIELDS}
-    current = await working_revision(session, person.id)
+    current = await working_revision(person.id, session=session)
     by_decision = current is not None and current.kind == "update_state_decision"
     if by_decision and not permissions.is_hr_of(viewer, person.unit_id):
         raise Forbidden("Bản cập nhật theo quyết định do cán bộ tổ chức nhập.", "forbidden")
@@ -169,14 +169,14 @@ async def save_draft(session: AsyncSession, viewer: Viewer, person_id: int, data
         session.add(revision)
         await session.flush()
         if current is not None:
-            await documents.carry_over(session, current.id, revision.id)
+            await documents.carry_over(current.id, revision.id, session=session)
     else:
         raise Invalid("Bản hiện tại đang chờ kiểm tra hoặc đã được phê duyệt; mọi thay đổi tiếp theo "
                       "thực hiện bằng chức năng «Cập nhật thông tin».", "revision_not_editable")
     await session.flush()
-    revision_log.record_changes(session, revision.id, viewer.user_id, old, revision.data, now)
-    await audit.record(session, actor=viewer.username, action="cv.draft_saved", subject=f"person:{person.id}",
-                       revision=revision.number)
+    revision_log.record_changes(revision.id, viewer.user_id, old, revision.data, now, session=session)
+    await audit.record(actor=viewer.username, action="cv.draft_saved", subject=f"person:{person.id}",
+                       revision=revision.number, session=session)
     return revision
 
 
@@ -201,8 +201,8 @@ class TimelineStep:
     comment: str | None
 
 
-async def timeline(session: AsyncSession, viewer: Viewer, person_id: int, *, now: datetime | None = None) -> list[TimelineStep]:
-    person = await readable_person(session, viewer, person_id)
+async def timeline(viewer: Viewer, person_id: int, *, session: AsyncSession, now: datetime | None = None) -> list[TimelineStep]:
+    person = await readable_person(viewer, person_id, session=session)
     now = now or datetime.now(UTC)
     rows = (await session.execute(
         select(Task, User.username).outerjoin(User, User.id == Task.completed_by_id)
@@ -219,8 +219,8 @@ async def timeline(session: AsyncSession, viewer: Viewer, person_id: int, *, now
     return steps
 
 
-async def search(session: AsyncSession, viewer: Viewer, q: str = "", status: str = "active",
-                 limit: int = 100) -> list[Person]:
+async def search(viewer: Viewer, q: str = "", status: str = "active",
+                 limit: int = 100, *, session: AsyncSession) -> list[Person]:
     query = people_query(viewer)
     if status == "active":
         query = query.where(Person.status.in_(("onboarding", "active")))

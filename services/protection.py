@@ -84,8 +84,8 @@ def _table(spec: SealedTable):
     return table(spec.name, column("id"), *(column(c, JSONB) if c != "field" else column(c) for c in spec.columns))
 
 
-async def rotate_batch(session: AsyncSession, ring: crypto.KeyRing, spec: SealedTable, after_id: int,
-                       limit: int = 200) -> tuple[int | None, int]:
+async def rotate_batch(ring: crypto.KeyRing, spec: SealedTable, after_id: int,
+                       limit: int = 200, *, session: AsyncSession) -> tuple[int | None, int]:
     """Re-wrap (or seal) the next `limit` rows after `after_id`, locked while this transaction lasts:
     (the last id seen, or None at the end; the number of rows changed)."""
     t = _table(spec)
@@ -107,7 +107,7 @@ class TableStatus:
     in_clear: int = 0  # rows with a sensitive value not yet sealed
 
 
-async def status(session: AsyncSession, spec: SealedTable, chunk: int = 1000) -> TableStatus:
+async def status(spec: SealedTable, chunk: int = 1000, *, session: AsyncSession) -> TableStatus:
     t = _table(spec)
     report, after = TableStatus(), 0
     while True:

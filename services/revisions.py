@@ -14,8 +14,8 @@ from services.errors import Forbidden, Invalid, NotFound
 from services.scope import Viewer, readable_person
 
 
-def record_changes(session: AsyncSession, revision_id: int, user_id: int, old: dict, new: dict,
-                   now: datetime) -> list[str]:
+def record_changes(revision_id: int, user_id: int, old: dict, new: dict,
+                   now: datetime, *, session: AsyncSession) -> list[str]:
     changed = [name for name in new if name in cv.FIELDS and old.get(name) != new.get(name)]
     for name in changed:
         session.add(RevisionChange(revision_id=revision_id, user_id=user_id, field=name,
@@ -23,17 +23,17 @@ def record_changes(session: AsyncSession, revision_id: int, user_id: int, old: d
     return changed
 
 
-async def readable_revision(session: AsyncSession, viewer: Viewer, revision_id: int) -> ProfileRevision:
+async def readable_revision(viewer: Viewer, revision_id: int, *, session: AsyncSession) -> ProfileRevision:
     revision = await session.get(ProfileRevision, revision_id)
     if revision is None:
         raise NotFound("Không tìm thấy bản cập nhật.", "revision_not_found")
-    await readable_person(session, viewer, revision.person_id)
+    await readable_person(viewer, revision.person_id, session=session)
     return revision
 
 
-async def correct(session: AsyncSession, viewer: Viewer, revision_id: int, data: dict[str, Any]) -> ProfileRevision:
+async def correct(viewer: Viewer, revision_id: int, data: dict[str, Any], *, session: AsyncSession) -> ProfileRevision:
     """HR corrects a submitted revision before approval, keeping data «đúng, đủ, sạch» (Bình Định II.2.a)."""
-    revision = await readable_revision(session, viewer, revision_id)
+    revision = await readable_revision(viewer, revision_id, session=session)
     person = await session.get(Person, revision.person_id)
     if not permissions.is_hr_of(viewer, person.unit_id):
         raise Forbidden("Chỉ cán bộ tổ chức được hiệu chỉnh trước khi phê duyệt.", "forbidden")
@@ -44,10 +44,10 @@ async def correct(session: AsyncSession, viewer: Viewer, revision_id: int, data:
     clean, errors = cv.validate(merged, local_date(now))
     if errors:
         raise Invalid("Hiệu chỉnh chưa hợp lệ: " + " ".join(errors.values()), "invalid_cv", errors=errors)
-    changed = record_changes(session, revision.id, viewer.user_id, revision.data, clean, now)
+    changed = record_changes(revision.id, viewer.user_id, revision.data, clean, now, session=session)
     revision.data, revision.updated_at = clean, now
-    await audit.record(session, actor=viewer.username, action="revision.corrected", subject=f"revision:{revision.id}",
-                       fields=changed)
+    await audit.record(actor=viewer.username, action="revision.corrected", subject=f"revision:{revision.id}",
+                       fields=changed, session=session)
     return revision
 
 
@@ -60,7 +60,7 @@ class FieldDiff:
     changed_by: list[dict] = field(default_factory=list)  # [{username, at, old, new}]
 
 
-async def base_data(session: AsyncSession, person: Person, revision: ProfileRevision) -> dict:
+async def base_data(person: Person, revision: ProfileRevision, *, session: AsyncSession) -> dict:
     """What the revision changes: the record's approved version, else the previous revision."""
     if person.current_revision_id and person.current_revision_id != revision.id:
         current = await session.get(ProfileRevision, person.current_revision_id)
@@ -71,13 +71,13 @@ async def base_data(session: AsyncSession, person: Person, revision: ProfileRevi
     return dict(previous.data) if previous else {}
 
 
-async def diff(session: AsyncSession, viewer: Viewer, revision_id: int) -> list[FieldDiff]:
-    revision = await readable_revision(session, viewer, revision_id)
+async def diff(viewer: Viewer, revision_id: int, *, session: AsyncSession) -> list[FieldDiff]:
+    revision = await readable_revision(viewer, revision_id, session=session)
     person = await session.get(Person, revision.person_id)
-    return await diff_of(session, person, revision, reveal=permissions.sees_sensitive(viewer, person))
+    return await diff_of(person, revision, reveal=permissions.sees_sensitive(viewer, person), session=session)
 
 
-async def shown_data(session: AsyncSession, viewer: Viewer, revision: ProfileRevision) -> dict[str, Any]:
+async def shown_data(viewer: Viewer, revision: ProfileRevision, *, session: AsyncSession) -> dict[str, Any]:
     """The revision's CV as this viewer may see it (permissions.shown_cv)."""
     return permissions.shown_cv(viewer, await session.get(Person, revision.person_id), revision.data)
 
@@ -89,16 +89,16 @@ def masked_diff(diffs: list[FieldDiff]) -> list[FieldDiff]:
             if d.field in cv.SENSITIVE_FIELDS else d for d in diffs]
 
 
-async def diff_of(session: AsyncSession, person: Person, revision: ProfileRevision, *,
-                  reveal: bool = False) -> list[FieldDiff]:
+async def diff_of(person: Person, revision: ProfileRevision, *,
+                  session: AsyncSession, reveal: bool = False) -> list[FieldDiff]:
     """Field by field, what the revision changes; sensitive values masked unless `reveal` (say who may see them:
     permissions.sees_sensitive; a signed document never reveals them)."""
-    diffs = await _diff(session, person, revision)
+    diffs = await _diff(person, revision, session=session)
     return diffs if reveal else masked_diff(diffs)
 
 
-async def _diff(session: AsyncSession, person: Person, revision: ProfileRevision) -> list[FieldDiff]:
-    old = await base_data(session, person, revision)
+async def _diff(person: Person, revision: ProfileRevision, *, session: AsyncSession) -> list[FieldDiff]:
+    old = await base_data(person, revision, session=session)
     rows = (await session.execute(
         select(RevisionChange, User.username).join(User, User.id == RevisionChange.user_id)
         .where(RevisionChange.revision_id == revision.id).order_by(RevisionChange.at, RevisionChange.id))).all()
@@ -110,21 +110,21 @@ async def _diff(session: AsyncSession, person: Person, revision: ProfileRevision
             for name, (label, _) in cv.FIELDS.items() if old.get(name) != revision.data.get(name)]
 
 
-async def facts(session: AsyncSession, person: Person, revision: ProfileRevision, *,
-                viewer: Viewer | None = None) -> dict[str, Any]:
+async def facts(person: Person, revision: ProfileRevision, *,
+                session: AsyncSession, viewer: Viewer | None = None) -> dict[str, Any]:
     """What every page about a revision shows: its attachments (with uploaders) and its diff, the sensitive
     values masked unless the viewer may see them (no viewer: masked)."""
-    files = await documents.of_revision(session, revision.id)
+    files = await documents.of_revision(revision.id, session=session)
     uploaders = dict((await session.execute(select(User.id, User.username).where(
         User.id.in_({f.uploaded_by_id for f in files} or {-1})))).all())
     reveal = viewer is not None and permissions.sees_sensitive(viewer, person)
-    return {"attachments": files, "uploaders": uploaders, "diff": await diff_of(session, person, revision,
-                                                                                 reveal=reveal)}
+    return {"attachments": files, "uploaders": uploaders, "diff": await diff_of(person, revision,
+                                                                                 reveal=reveal, session=session)}
 
 
 # ---- the steps of a revision's workflow ------------------------------------------------------
 
-async def valid_draft(session: AsyncSession, person_id: int, revision_id: int, now: datetime, *, missing: str,
+async def valid_draft(person_id: int, revision_id: int, now: datetime, *, session: AsyncSession, missing: str,
                       invalid: str) -> tuple[ProfileRevision, dict[str, Any]]:
     """The person's unsubmitted revision with that id, and its data once valid."""
     revision = await session.get(ProfileRevision, revision_id)
@@ -136,7 +136,7 @@ async def valid_draft(session: AsyncSession, person_id: int, revision_id: int, n
     return revision, clean
 
 
-async def review(session: AsyncSession, task: Task, *, outcome: str, actor_user_id: int, comment: str,
+async def review(task: Task, *, session: AsyncSession, outcome: str, actor_user_id: int, comment: str,
                  now: datetime) -> ProfileRevision:
     """HR accepts the person's submitted revision for the month's approval, or returns it with a reason."""
     revision = (await session.execute(select(ProfileRevision).where(
@@ -150,8 +150,8 @@ async def review(session: AsyncSession, task: Task, *, outcome: str, actor_user_
     revision.review_comment = comment or None
     revision.reviewed_by_id, revision.reviewed_at, revision.updated_at = actor_user_id, now, now
     if outcome == "return":
-        person = await actor_user_ids(session, "person", task.unit_id, task.subject_person_id)
-        await notify.notify(session, user_ids=set(person), key=f"task{task.id}/returned", kind="returned",
+        person = await actor_user_ids("person", task.unit_id, task.subject_person_id, session=session)
+        await notify.notify(user_ids=set(person), key=f"task{task.id}/returned", kind="returned",
                             subject="Sơ yếu lý lịch bị trả lại",
-                            body=f"Cán bộ tổ chức trả lại sơ yếu lý lịch: {comment}", task_id=task.id)
+                            body=f"Cán bộ tổ chức trả lại sơ yếu lý lịch: {comment}", task_id=task.id, session=session)
     return revision

@@ -50,7 +50,7 @@ class Viewer:
         return self.unit_scope is None or unit_id in self.unit_scope
 
 
-async def load_viewer(session: AsyncSession, user_id: int) -> Viewer | None:
+async def load_viewer(user_id: int, *, session: AsyncSession) -> Viewer | None:
     user = await session.get(User, user_id)
     if user is None or not user.is_active:
         return None
@@ -61,7 +61,7 @@ async def load_viewer(session: AsyncSession, user_id: int) -> Viewer | None:
     unit_grants = tuple((g.role, g.unit_id) for g in grants if g.role in UNIT_ROLES and g.unit_id)
     role_units = []
     for role in sorted({r for r, _ in unit_grants}):
-        role_units.append((role, frozenset(await org.subtree_ids(session, {u for r, u in unit_grants if r == role}))))
+        role_units.append((role, frozenset(await org.subtree_ids({u for r, u in unit_grants if r == role}, session=session))))
     role_units = tuple(role_units)
     scope = None if roles & PROVINCE_ROLES else frozenset().union(*(units for _, units in role_units))
     return Viewer(user.id, user.username, user.full_name, user.unit_id, user.person_id,
@@ -79,7 +79,7 @@ def people_query(viewer: Viewer):
     return query.where(or_(*conditions))
 
 
-async def readable_person(session: AsyncSession, viewer: Viewer, person_id: int) -> Person:
+async def readable_person(viewer: Viewer, person_id: int, *, session: AsyncSession) -> Person:
     person = (await session.execute(people_query(viewer).where(Person.id == person_id))).scalars().first()
     if person is None:
         raise NotFound("Không tìm thấy hồ sơ hoặc hồ sơ nằm ngoài phạm vi của bạn.", "person_not_found")

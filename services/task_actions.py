@@ -36,13 +36,13 @@ class Completion:
 
 async def complete(client: Client, session: AsyncSession, viewer: Viewer, task_id: int, outcome: str,
                    data: dict[str, Any] | None = None) -> Completion:
-    task = await readable_task(session, viewer, task_id)
+    task = await readable_task(viewer, task_id, session=session)
     if task.status != "open":
         raise Conflict("Nhiệm vụ này không còn mở.", "task_not_open")
     kind = steps.get(task.kind)
     if kind.dynamic_actors is not None:  # e.g. the head, or a deputy whose delegation is valid today
         await kind.dynamic_actors.check(session, task.unit_id, viewer.user_id, local_date(datetime.now(UTC)))
-    elif not await can_complete(session, viewer, task):
+    elif not await can_complete(viewer, task, session=session):
         raise Forbidden("Bạn không được giao nhiệm vụ này.", "not_your_task")
     if outcome not in kind.outcomes:
         raise Invalid(f"Kết quả không hợp lệ; chọn một trong: {', '.join(kind.outcomes)}.", "bad_outcome")
@@ -58,7 +58,7 @@ async def complete(client: Client, session: AsyncSession, viewer: Viewer, task_i
         except WorkflowUpdateFailedError as err:
             refusal = _refusal(err)
             # The task row is committed a moment before the workflow records the task as open.
-            if refusal.code != "task_not_open" or attempt == OPENING_RETRIES or not await _still_open(session, task_id):
+            if refusal.code != "task_not_open" or attempt == OPENING_RETRIES or not await _still_open(task_id, session=session):
                 raise refusal from err
         except RPCError as err:
             raise Conflict("Quy trình của nhiệm vụ này đã kết thúc hoặc không phản hồi.", "workflow_unavailable") from err
@@ -66,7 +66,7 @@ async def complete(client: Client, session: AsyncSession, viewer: Viewer, task_i
     raise AssertionError("unreachable")
 
 
-async def _still_open(session: AsyncSession, task_id: int) -> bool:
+async def _still_open(task_id: int, *, session: AsyncSession) -> bool:
     status = (await session.execute(select(Task.status).where(Task.id == task_id))).scalar_one_or_none()
     await session.rollback()
     return status == "open"

@@ -22,17 +22,17 @@ DUE_SOON_DAYS = 3
 
 # ---- opening ---------------------------------------------------------------------------------
 
-async def open_task(session: AsyncSession, inp: OpenTaskInput, *, now: datetime) -> OpenedTask:
+async def open_task(inp: OpenTaskInput, *, session: AsyncSession, now: datetime) -> OpenedTask:
     """Create the task row and its candidates once per (workflow, step)."""
     existing = (await session.execute(select(Task).where(
         Task.workflow_id == inp.workflow_id, Task.step_key == inp.step_key))).scalars().first()
     if existing is None:
-        existing = await _insert_task(session, inp, now)
-    candidates = await candidate_ids(session, existing.id)
+        existing = await _insert_task(inp, now, session=session)
+    candidates = await candidate_ids(existing.id, session=session)
     return OpenedTask(existing.id, sorted(candidates), list(steps.get(existing.kind).outcomes))
 
 
-async def _insert_task(session: AsyncSession, inp: OpenTaskInput, now: datetime) -> Task:
+async def _insert_task(inp: OpenTaskInput, now: datetime, *, session: AsyncSession) -> Task:
     person = await session.get(Person, inp.person_id) if inp.person_id else None
     kind, sched = steps.get(inp.kind), inp.schedule
     task = Task(
@@ -47,68 +47,68 @@ async def _insert_task(session: AsyncSession, inp: OpenTaskInput, now: datetime)
     )
     session.add(task)
     await session.flush()
-    users = await actor_user_ids(session, sched.actor_role, inp.unit_id, inp.person_id)
+    users = await actor_user_ids(sched.actor_role, inp.unit_id, inp.person_id, session=session)
     if sched.actor_role != "person":
-        users = await actors.others(session, users, inp.unit_id, inp.person_id)
+        users = await actors.others(users, inp.unit_id, inp.person_id, session=session)
     if kind.dynamic_actors is not None:
         users.update(await kind.dynamic_actors.extra(session, inp.unit_id, local_date(now)))
     for user_id, reason in users.items():
         session.add(TaskCandidate(task_id=task.id, user_id=user_id, reason=reason))
     due = f" Hạn: {task.due_on:%d/%m/%Y} ({task.legal_basis})." if task.due_on else ""
-    await notify.notify(session, user_ids=set(users), key=f"task{task.id}/open", kind="task",
+    await notify.notify(user_ids=set(users), key=f"task{task.id}/open", kind="task",
                         subject=f"Nhiệm vụ mới: {task.title}", body=f"Bạn có nhiệm vụ mới: {task.title}.{due}",
-                        task_id=task.id)
-    await audit.record(session, actor="system", action="task.opened", subject=f"task:{task.id}",
-                       workflow_id=task.workflow_id, step=task.step_key, due_on=sched.due_on)
+                        task_id=task.id, session=session)
+    await audit.record(actor="system", action="task.opened", subject=f"task:{task.id}",
+                       workflow_id=task.workflow_id, step=task.step_key, due_on=sched.due_on, session=session)
     return task
 
 
 # ---- completing ------------------------------------------------------------------------------
 
-async def complete_task(session: AsyncSession, settings: Settings, inp: CompleteTaskInput,
-                        *, now: datetime) -> TaskResult:
+async def complete_task(settings: Settings, inp: CompleteTaskInput,
+                        *, session: AsyncSession, now: datetime) -> TaskResult:
     """Apply a completion and its effect in one transaction; a retry returns the same result."""
     task = (await session.execute(select(Task).where(Task.id == inp.task_id).with_for_update())).scalars().first()
     if task is not None and task.status == "done":
         if task.outcome == inp.outcome and task.completed_by_id == inp.actor_user_id:
             return _result(task)
-    kind = await _check_completion(session, task, inp)
+    kind = await _check_completion(task, inp, session=session)
     result = await kind.effect(session, settings, task, inp, now)
     task.status, task.outcome = "done", inp.outcome
     task.completed_by_id, task.completed_at = inp.actor_user_id, now
     task.comment = inp.data.get("comment") or None
     task.result = result
     actor = await session.get(User, inp.actor_user_id)
-    await audit.record(session, actor=actor.username, action="task.completed", subject=f"task:{task.id}",
-                       outcome=inp.outcome, late=_late(task))
+    await audit.record(actor=actor.username, action="task.completed", subject=f"task:{task.id}",
+                       outcome=inp.outcome, late=_late(task), session=session)
     return _result(task)
 
 
-async def _check_completion(session: AsyncSession, task: Task | None, inp: CompleteTaskInput) -> steps.StepKind:
+async def _check_completion(task: Task | None, inp: CompleteTaskInput, *, session: AsyncSession) -> steps.StepKind:
     if task is None:
         raise NotFound("Không tìm thấy nhiệm vụ.", "task_not_found")
     if task.status == "done":
         raise Conflict("Nhiệm vụ này đã được hoàn thành.", "task_not_open")
     kind = steps.get(task.kind)
     # dynamic actors (delegations) are checked by the effect against the day of completion
-    if kind.dynamic_actors is None and inp.actor_user_id not in await candidate_ids(session, task.id):
+    if kind.dynamic_actors is None and inp.actor_user_id not in await candidate_ids(task.id, session=session):
         raise Forbidden("Bạn không được giao nhiệm vụ này.", "not_your_task")
     if inp.outcome not in kind.outcomes:
         raise Invalid("Kết quả không hợp lệ cho nhiệm vụ này.", "bad_outcome")
     return kind
 
 
-async def document_to_sign(session: AsyncSession, settings: Settings, inp: CompleteTaskInput, *,
-                           now: datetime) -> ToSign:
+async def document_to_sign(settings: Settings, inp: CompleteTaskInput, *,
+                           session: AsyncSession, now: datetime) -> ToSign:
     """What the completion's signer signs, read without locking the task (signing takes time)."""
     task = await session.get(Task, inp.task_id)
-    kind = await _check_completion(session, task, inp)
+    kind = await _check_completion(task, inp, session=session)
     if kind.document is None:
         raise Invalid("Nhiệm vụ này không cần ký số.", "nothing_to_sign")
     return await kind.document(session, settings, task, inp, now)
 
 
-async def store_signature(session: AsyncSession, inp: CompleteTaskInput, to_sign: ToSign, pdf: bytes) -> int:
+async def store_signature(inp: CompleteTaskInput, to_sign: ToSign, pdf: bytes, *, session: AsyncSession) -> int:
     signed = SignedDocument(task_id=inp.task_id, signer_id=inp.actor_user_id, signed_as=to_sign.signed_as,
                             covers=to_sign.covers, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest())
     session.add(signed)
@@ -126,7 +126,7 @@ def _result(task: Task) -> TaskResult:
 
 # ---- milestones ------------------------------------------------------------------------------
 
-async def milestone(session: AsyncSession, task_id: int, name: str, *, now: datetime) -> bool:
+async def milestone(task_id: int, name: str, *, session: AsyncSession, now: datetime) -> bool:
     """Record a reminder or an escalation and notify who must hear of it; False if already done."""
     task = await session.get(Task, task_id)
     if task is None or task.status != "open":
@@ -136,35 +136,35 @@ async def milestone(session: AsyncSession, task_id: int, name: str, *, now: date
     if getattr(task, stamp) is not None:
         return False
     setattr(task, stamp, now)
-    candidates = await candidate_ids(session, task.id)
+    candidates = await candidate_ids(task.id, session=session)
     due = f"{task.due_on:%d/%m/%Y}" if task.due_on else ""
     if name == "remind":
-        await notify.notify(session, user_ids=candidates, key=f"task{task.id}/remind", kind="reminder",
+        await notify.notify(user_ids=candidates, key=f"task{task.id}/remind", kind="reminder",
                             subject=f"Sắp đến hạn: {task.title}",
                             body=f"Nhiệm vụ «{task.title}» đến hạn ngày {due} ({task.legal_basis}).",
-                            task_id=task.id)
+                            task_id=task.id, session=session)
     else:
         hook = steps.get(task.kind).on_milestone.get(name)
         if hook is not None:
             await hook(session, task)
         level, role = (1, "unit_head") if name == "escalate_head" else (2, "sonoivu_admin")
         task.escalation_level = max(task.escalation_level, level)
-        watchers = await actor_user_ids(session, role, task.unit_id, None)
+        watchers = await actor_user_ids(role, task.unit_id, None, session=session)
         for user_id in set(watchers) - candidates:
             await session.execute(insert(TaskCandidate).values(
                 task_id=task.id, user_id=user_id, can_complete=False,
                 reason=ESCALATION_LEVELS[level]).on_conflict_do_nothing())
-        await notify.notify(session, user_ids=set(watchers) | candidates, key=f"task{task.id}/{name}",
+        await notify.notify(user_ids=set(watchers) | candidates, key=f"task{task.id}/{name}",
                             kind="escalation", subject=f"Quá hạn: {task.title}",
                             body=(f"Nhiệm vụ «{task.title}» đã quá hạn ngày {due} ({task.legal_basis}). "
-                                  f"{ESCALATION_LEVELS[level]}."), task_id=task.id)
-    await audit.record(session, actor="system", action=f"task.{name}", subject=f"task:{task.id}")
+                                  f"{ESCALATION_LEVELS[level]}."), task_id=task.id, session=session)
+    await audit.record(actor="system", action=f"task.{name}", subject=f"task:{task.id}", session=session)
     return True
 
 
 # ---- reading ---------------------------------------------------------------------------------
 
-async def list_tasks(session: AsyncSession, viewer: Viewer, *, scope: str = "mine", status: str = "open",
+async def list_tasks(viewer: Viewer, *, session: AsyncSession, scope: str = "mine", status: str = "open",
                      overdue: bool = False, due_soon: bool = False, now: datetime | None = None) -> list[Task]:
     now = now or datetime.now(UTC)
     query = tasks_query(viewer)
@@ -182,18 +182,18 @@ async def list_tasks(session: AsyncSession, viewer: Viewer, *, scope: str = "min
     return list((await session.execute(query)).scalars())
 
 
-async def readable_task(session: AsyncSession, viewer: Viewer, task_id: int) -> Task:
+async def readable_task(viewer: Viewer, task_id: int, *, session: AsyncSession) -> Task:
     task = (await session.execute(tasks_query(viewer).where(Task.id == task_id))).scalars().first()
     if task is None:
         raise NotFound("Không tìm thấy nhiệm vụ hoặc nhiệm vụ nằm ngoài phạm vi của bạn.", "task_not_found")
     return task
 
 
-async def can_complete(session: AsyncSession, viewer: Viewer, task: Task) -> bool:
-    return task.status == "open" and viewer.user_id in await candidate_ids(session, task.id)
+async def can_complete(viewer: Viewer, task: Task, *, session: AsyncSession) -> bool:
+    return task.status == "open" and viewer.user_id in await candidate_ids(task.id, session=session)
 
 
-async def assignee_names(session: AsyncSession, task_ids: list[int]) -> dict[int, list[str]]:
+async def assignee_names(task_ids: list[int], *, session: AsyncSession) -> dict[int, list[str]]:
     rows = await session.execute(
         select(TaskCandidate.task_id, User.username).join(User, User.id == TaskCandidate.user_id)
         .where(and_(TaskCandidate.task_id.in_(task_ids or [-1]), TaskCandidate.can_complete))
@@ -204,14 +204,14 @@ async def assignee_names(session: AsyncSession, task_ids: list[int]) -> dict[int
     return names
 
 
-async def usernames(session: AsyncSession, user_ids: set[int]) -> dict[int, str]:
+async def usernames(user_ids: set[int], *, session: AsyncSession) -> dict[int, str]:
     rows = await session.execute(select(User.id, User.username).where(User.id.in_(user_ids or {-1})))
     return dict(rows.all())
 
 
 
 
-async def candidates_view(session: AsyncSession, task_id: int) -> list[tuple[str, str, str, bool]]:
+async def candidates_view(task_id: int, *, session: AsyncSession) -> list[tuple[str, str, str, bool]]:
     """(username, full name, reason, may complete) of everyone on the task, actors first."""
     rows = await session.execute(
         select(User.username, User.full_name, TaskCandidate.reason, TaskCandidate.can_complete)
@@ -220,7 +220,7 @@ async def candidates_view(session: AsyncSession, task_id: int) -> list[tuple[str
     return [tuple(row) for row in rows.all()]
 
 
-async def open_task_for(session: AsyncSession, viewer: Viewer, person_id: int, kind: str) -> Task | None:
+async def open_task_for(viewer: Viewer, person_id: int, kind: str, *, session: AsyncSession) -> Task | None:
     """The open task of this kind about this person that this viewer may complete."""
     query = (select(Task).join(TaskCandidate, TaskCandidate.task_id == Task.id)
              .where(Task.subject_person_id == person_id, Task.kind == kind, Task.status == "open",

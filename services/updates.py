@@ -24,7 +24,7 @@ async def start(client: Client, task_queue: str, session: AsyncSession, viewer: 
                 kind: str, change_date: date, reason: str, data: dict[str, Any], decision_no: str | None,
                 today: date, document: tuple[str, bytes] | None = None, max_bytes: int = 0) -> ProfileRevision:
     """Open the draft revision (with its scanned document, when given) and start its workflow."""
-    person = await readable_person(session, viewer, person_id)
+    person = await readable_person(viewer, person_id, session=session)
     if kind not in KINDS:
         raise Invalid(f"Loại cập nhật phải là một trong: {', '.join(KINDS)}.", "bad_kind")
     if kind == "update_personal" and viewer.person_id != person.id:
@@ -58,18 +58,18 @@ async def start(client: Client, task_queue: str, session: AsyncSession, viewer: 
     session.add(revision)
     await session.flush()
     revision.workflow_id = workflow_id(revision.id)
-    revisions.record_changes(session, revision.id, viewer.user_id, current.data, revision.data, datetime.now(UTC))
+    revisions.record_changes(revision.id, viewer.user_id, current.data, revision.data, datetime.now(UTC), session=session)
     if document is not None:
-        await documents.attach(session, viewer, revision.id, *document, max_bytes=max_bytes)
+        await documents.attach(viewer, revision.id, *document, max_bytes=max_bytes, session=session)
     profile = get_profile(person.profile, on=change_date)
-    await audit.record(session, actor=viewer.username, action="update.starting", subject=f"person:{person.id}")
+    await audit.record(actor=viewer.username, action="update.starting", subject=f"person:{person.id}", session=session)
     await session.flush()  # any database refusal comes before the workflow exists
     await client.start_workflow(
         "ProfileUpdate",
         UpdateInput(revision_id=revision.id, person_id=person.id, unit_id=person.unit_id, profile=profile.name,
                     profile_version=profile.version, kind=kind, change_date=change_date.isoformat()),
         id=revision.workflow_id, task_queue=task_queue, id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
-    await audit.record(session, actor=viewer.username, action="update.started", subject=f"person:{person.id}",
-                       revision=revision.number, kind=kind, change_date=change_date.isoformat())
+    await audit.record(actor=viewer.username, action="update.started", subject=f"person:{person.id}",
+                       revision=revision.number, kind=kind, change_date=change_date.isoformat(), session=session)
     cancel_if_not_saved(client, session, revision.workflow_id)
     return revision

@@ -36,7 +36,7 @@ CITIZEN_ID = "051095001234"
 async def viewer(db: Database, username: str) -> Viewer:
     async with db.session() as session:
         user_id = (await session.execute(select(User.id).where(User.username == username))).scalar_one()
-        return await load_viewer(session, user_id)
+        return await load_viewer(user_id, session=session)
 
 
 async def hire(db: Database, client, task_queue: str, hr: str, unit_id: int, hired_on: date, *,
@@ -74,7 +74,7 @@ async def complete_as(db: Database, client, username: str, task_id: int, outcome
 async def save_cv(db: Database, username: str, person_id: int, data: dict):
     me = await viewer(db, username)
     async with db.session() as session:
-        return await people.save_draft(session, me, person_id, data)
+        return await people.save_draft(me, person_id, data, session=session)
 
 
 async def open_task(db: Database, workflow_id: str, kind: str, timeout: float = 20) -> Task:
@@ -114,7 +114,7 @@ async def onboard_to_ready(db: Database, client, task_queue: str, *, unit_id: in
     done = await complete_as(db, client, account_actor, (await open_task(db, wid, "create_account")).id, "done",
                              {"username": login})
     async with db.session() as session:
-        await auth.activate(session, login, done.activation_code, "mat-khau-moi-123")
+        await auth.activate(login, done.activation_code, "mat-khau-moi-123", session=session)
     cv_data = {**CV_VALID, "full_name": name, "sex": sex, "date_of_birth": born.isoformat(), "citizen_id": citizen_id}
     await save_cv(db, login, person.id, cv_data)
     await complete_as(db, client, login, (await open_task(db, wid, "self_entry")).id, "submit")
@@ -149,9 +149,9 @@ async def make_revisions(db: Database, unit_id: int, n: int, *, status: str = "a
 async def approved_outbox(db: Database, unit_id: int, n: int) -> list[SyncOutbox]:
     made = await make_revisions(db, unit_id, n)
     async with db.session() as session:
-        return [await national_sync.enqueue(session, revision, person) for person, revision in made]
+        return [await national_sync.enqueue(revision, person, session=session) for person, revision in made]
 
 
 async def outbox_rows(db: Database, ids: list[int]) -> list[SyncOutbox]:
     async with db.session() as session:
-        return [await national_sync.get(session, i) for i in ids]
+        return [await national_sync.get(i, session=session) for i in ids]

@@ -86,7 +86,7 @@ def redirect(url: str) -> RedirectResponse:
 
 async def _unread_count(request: Request, viewer: Viewer) -> int:
     async with request.app.state.hoso.db.session() as session:
-        return sum(1 for note in await notify.unread(session, viewer.user_id) if note.read_at is None)
+        return sum(1 for note in await notify.unread(viewer.user_id, session=session) if note.read_at is None)
 
 
 async def render(request: Request, name: str, *, status_code: int = 200, **ctx: Any) -> HTMLResponse:

@@ -13,7 +13,7 @@ async def units(viewer: CurrentUser, session: SessionDep) -> list[UnitView]:
     scope = viewer.unit_scope
     if scope is not None and not scope and viewer.unit_id:
         scope = frozenset({viewer.unit_id})  # a person sees their own unit
-    return [UnitView.model_validate(u) for u in await org.units_in(session, None if scope is None else set(scope))]
+    return [UnitView.model_validate(u) for u in await org.units_in(None if scope is None else set(scope), session=session)]
 
 
 @router.get("/admin/users")

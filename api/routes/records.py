@@ -53,53 +53,53 @@ async def start_update(person_id: IdPath, body: UpdateBody, viewer: CurrentUser,
 
 @router.get("/people/{person_id}/revisions")
 async def list_revisions(person_id: IdPath, viewer: CurrentUser, session: SessionDep) -> list[RevisionView]:
-    person = await readable_person(session, viewer, person_id)
+    person = await readable_person(viewer, person_id, session=session)
     return [revision_view(r, data=permissions.shown_cv(viewer, person, r.data))
-            for r in await people.revisions(session, person.id)]
+            for r in await people.revisions(person.id, session=session)]
 
 
 @router.get("/revisions/{revision_id}")
 async def get_revision(revision_id: IdPath, viewer: CurrentUser, session: SessionDep) -> RevisionView:
-    revision = await revisions.readable_revision(session, viewer, revision_id)
-    return revision_view(revision, await documents.of_revision(session, revision.id),
-                         data=await revisions.shown_data(session, viewer, revision))
+    revision = await revisions.readable_revision(viewer, revision_id, session=session)
+    return revision_view(revision, await documents.of_revision(revision.id, session=session),
+                         data=await revisions.shown_data(viewer, revision, session=session))
 
 
 @router.put("/revisions/{revision_id}")
 async def edit_revision(revision_id: IdPath, body: CvData, viewer: CurrentUser,
                         session: SessionDep) -> RevisionView:
     """The author edits a draft; HR corrects a submitted one before approval (recorded per field)."""
-    revision = await revisions.readable_revision(session, viewer, revision_id)
+    revision = await revisions.readable_revision(viewer, revision_id, session=session)
     if revision.status in ("submitted", "ready"):  # HR's correction (refused once ready)
-        revision = await revisions.correct(session, viewer, revision_id, cv_data(body))
+        revision = await revisions.correct(viewer, revision_id, cv_data(body), session=session)
     else:
-        revision = await people.save_draft(session, viewer, revision.person_id, cv_data(body))
-    return revision_view(revision, await documents.of_revision(session, revision.id),
-                         data=await revisions.shown_data(session, viewer, revision))
+        revision = await people.save_draft(viewer, revision.person_id, cv_data(body), session=session)
+    return revision_view(revision, await documents.of_revision(revision.id, session=session),
+                         data=await revisions.shown_data(viewer, revision, session=session))
 
 
 @router.post("/revisions/{revision_id}/attachments", status_code=201)
 async def upload(revision_id: IdPath, viewer: CurrentUser, session: SessionDep, state: StateDep,
                  file: UploadFile = File(...)) -> AttachmentView:
     content = await file.read(state.settings.attachment_max_bytes + 1)
-    attachment = await documents.attach(session, viewer, revision_id, file.filename or "", content,
-                                        max_bytes=state.settings.attachment_max_bytes)
+    attachment = await documents.attach(viewer, revision_id, file.filename or "", content,
+                                        max_bytes=state.settings.attachment_max_bytes, session=session)
     return AttachmentView.model_validate(attachment)
 
 
 @router.get("/revisions/{revision_id}/diff")
 async def revision_diff(revision_id: IdPath, viewer: CurrentUser, session: SessionDep) -> list[DiffView]:
-    return [DiffView.model_validate(d) for d in await revisions.diff(session, viewer, revision_id)]
+    return [DiffView.model_validate(d) for d in await revisions.diff(viewer, revision_id, session=session)]
 
 
 @router.get("/approvals")
 async def get_approval(viewer: CurrentUser, session: SessionDep, unit_id: IdQuery,
                        month: str = MONTH) -> ApprovalView | MonthApproval:
     """The unit's approval of the month; `status` "none" (and fewer fields) when it has none."""
-    approval = await approvals.find(session, viewer, unit_id, month)
+    approval = await approvals.find(viewer, unit_id, month, session=session)
     if approval is None:
         return no_approval(unit_id, month)
-    return approval_view(approval, await approvals.items_view(session, approval.id))
+    return approval_view(approval, await approvals.items_view(approval.id, session=session))
 
 
 @router.get("/approvals/overview")
@@ -107,18 +107,18 @@ async def approvals_overview(viewer: CurrentUser, session: SessionDep, month: st
     permissions.require(viewer, permissions.SEES_APPROVALS)
     return [UnitMonthState(unit_id=row["unit"].id, unit=row["unit"].name, state=row["state"],
                            approval_id=row["approval"].id if row["approval"] else None)
-            for row in await approvals.month_overview(session, viewer, month)]
+            for row in await approvals.month_overview(viewer, month, session=session)]
 
 
 @router.get("/approvals/{approval_id}/signed.pdf", response_class=Response, responses=PDF)
 async def signed_pdf(approval_id: IdPath, viewer: CurrentUser, session: SessionDep) -> Response:
-    approval = await approvals.readable_approval(session, viewer, approval_id, signed=True)
+    approval = await approvals.readable_approval(viewer, approval_id, signed=True, session=session)
     return _pdf(approval.signed_pdf, f"phe-duyet-{approval.month}-{approval.unit_id}.pdf")
 
 
 @router.get("/people/{person_id}/export.pdf", response_class=Response, responses=PDF)
 async def export_pdf(person_id: IdPath, viewer: CurrentUser, session: SessionDep) -> Response:
-    filename, pdf = await exports.signed_cv(session, viewer, person_id)
+    filename, pdf = await exports.signed_cv(viewer, person_id, session=session)
     return _pdf(pdf, filename)
 
 
@@ -127,28 +127,28 @@ async def create_delegation(body: DelegationBody, viewer: CurrentUser, session: 
                             client: TemporalDep) -> DelegationCreated:
     if not viewer.sees_unit(body.unit_id):
         raise Invalid("Đơn vị nằm ngoài phạm vi của bạn.", "unit_out_of_scope")
-    delegation = await delegations.create(session, viewer, unit_id=body.unit_id, delegate_username=body.delegate,
+    delegation = await delegations.create(viewer, unit_id=body.unit_id, delegate_username=body.delegate,
                                           document_no=body.document_no, valid_from=body.valid_from,
-                                          valid_to=body.valid_to, client=client)
+                                          valid_to=body.valid_to, client=client, session=session)
     return DelegationCreated.model_validate(delegation)
 
 
 @router.post("/delegations/{delegation_id}/revoke")
 async def revoke_delegation(delegation_id: IdPath, viewer: CurrentUser, session: SessionDep,
                             client: TemporalDep) -> DelegationRevoked:
-    return DelegationRevoked.model_validate(await delegations.revoke(session, viewer, delegation_id, client=client))
+    return DelegationRevoked.model_validate(await delegations.revoke(viewer, delegation_id, client=client, session=session))
 
 
 @router.get("/delegations")
 async def list_delegations(unit_id: IdQuery, viewer: CurrentUser, session: SessionDep) -> list[DelegationView]:
     if not viewer.sees_unit(unit_id):
         raise NotFound("Đơn vị nằm ngoài phạm vi của bạn.", "unit_out_of_scope")
-    return [DelegationView.model_validate(d) for d in await delegations.of_unit(session, unit_id)]
+    return [DelegationView.model_validate(d) for d in await delegations.of_unit(unit_id, session=session)]
 
 
 @router.get("/sync/outbox")
 async def outbox(viewer: CurrentUser, session: SessionDep,
                  status: Literal["pending", "sent", "failed"] | None = None) -> Outbox:
     permissions.require(viewer, permissions.SEES_OUTBOX)
-    return Outbox(summary=await national_sync.summary(session),
-                  rows=[OutboxRow.model_validate(r) for r in await national_sync.rows(session, status)])
+    return Outbox(summary=await national_sync.summary(session=session),
+                  rows=[OutboxRow.model_validate(r) for r in await national_sync.rows(status, session=session)])

@@ -30,7 +30,7 @@ async def deadline(session: SessionDep, profile: str = Query(...), rule: str = Q
         raise Invalid(str(err), "unknown_profile", valid=list(err.valid)) from err
     except UnknownRule as err:
         raise Invalid(str(err), "unknown_rule", valid=list(err.valid)) from err
-    result = compute_deadline(chosen, rule, start_day, await deadlines.working_calendar(session))
+    result = compute_deadline(chosen, rule, start_day, await deadlines.working_calendar(session=session))
     rule_obj = chosen.rule(rule)
     return DeadlineView(
         due=result.due if result else None, opens=result.opens if result else None,

@@ -33,15 +33,15 @@ async def register_hire(body: people.HireInput, viewer: CurrentUser, session: Se
 async def list_tasks(viewer: CurrentUser, session: SessionDep, scope: Literal["mine", "unit"] = "mine",
                      status: Literal["open", "done", "all"] = "open", overdue: bool = False,
                      due_soon: bool = False) -> list[TaskView]:
-    rows = await tasks.list_tasks(session, viewer, scope=scope, status=status, overdue=overdue, due_soon=due_soon)
-    names = await tasks.assignee_names(session, [t.id for t in rows])
+    rows = await tasks.list_tasks(viewer, scope=scope, status=status, overdue=overdue, due_soon=due_soon, session=session)
+    names = await tasks.assignee_names([t.id for t in rows], session=session)
     return [task_view(t, names.get(t.id, [])) for t in rows]
 
 
 @router.get("/tasks/{task_id}")
 async def get_task(task_id: IdPath, viewer: CurrentUser, session: SessionDep) -> TaskDetail:
-    task = await tasks.readable_task(session, viewer, task_id)
-    names = await tasks.assignee_names(session, [task.id])
+    task = await tasks.readable_task(viewer, task_id, session=session)
+    names = await tasks.assignee_names([task.id], session=session)
     return task_detail(task, names.get(task.id, []))
 
 
@@ -50,8 +50,8 @@ async def complete_task(task_id: IdPath, body: CompleteBody, viewer: CurrentUser
                         client: TemporalDep) -> CompletedTask:
     done = await task_actions.complete(client, session, viewer, task_id, body.outcome,
                                        body.data.model_dump(exclude_none=True))
-    task = await tasks.readable_task(session, viewer, task_id)
-    names = await tasks.assignee_names(session, [task.id])
+    task = await tasks.readable_task(viewer, task_id, session=session)
+    names = await tasks.assignee_names([task.id], session=session)
     activation = (Activation(username=done.result.result.get("username"), code=done.activation_code)
                   if done.activation_code else None)
     return completed_view(task, names.get(task.id, []), activation)
@@ -61,27 +61,27 @@ async def complete_task(task_id: IdPath, body: CompleteBody, viewer: CurrentUser
 async def get_person(person_id: IdPath, viewer: CurrentUser, session: SessionDep) -> PersonRecord:
     """`cv` is the approved version everyone sees; `working` is the newest revision, shown to the
     person and to HR while it waits for review or approval."""
-    person = await readable_person(session, viewer, person_id)
-    current = await people.current_revision(session, person)
-    revision = await people.working_revision(session, person.id)
+    person = await readable_person(viewer, person_id, session=session)
+    current = await people.current_revision(person, session=session)
+    revision = await people.working_revision(person.id, session=session)
     sees_work = permissions.sees_work_in_progress(viewer, person)
     return person_record(viewer, person, current, revision if sees_work and revision is not current else None)
 
 
 @router.get("/people/{person_id}/timeline")
 async def person_timeline(person_id: IdPath, viewer: CurrentUser, session: SessionDep) -> list[StepView]:
-    return [step_view(step) for step in await people.timeline(session, viewer, person_id)]
+    return [step_view(step) for step in await people.timeline(viewer, person_id, session=session)]
 
 
 @router.put("/people/{person_id}/cv")
 async def save_cv_draft(person_id: IdPath, body: CvData, viewer: CurrentUser, session: SessionDep) -> DraftSaved:
     """Save the CV as a draft; any time, valid or not. Submitting is completing the self-entry task."""
-    revision = await people.save_draft(session, viewer, person_id, cv_data(body))
+    revision = await people.save_draft(viewer, person_id, cv_data(body), session=session)
     return DraftSaved(revision_id=revision.id, number=revision.number, status=revision.status,
-                      data=await revisions.shown_data(session, viewer, revision))
+                      data=await revisions.shown_data(viewer, revision, session=session))
 
 
 @router.get("/search")
 async def search(viewer: CurrentUser, session: SessionDep, q: Annotated[str, Query(max_length=200)] = "",
                  status: Literal["active", "archived", "all"] = "active") -> list[PersonView]:
-    return [person_view(p) for p in await people.search(session, viewer, q, status)]
+    return [person_view(p) for p in await people.search(viewer, q, status, session=session)]

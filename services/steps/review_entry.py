@@ -16,8 +16,8 @@ OUTCOMES = {"accept": Outcome("Chấp nhận, chờ phê duyệt tháng"),
 
 async def effect(session: AsyncSession, settings: Settings, task: Task, inp: CompleteTaskInput,
                  now: datetime) -> dict[str, Any]:
-    revision = await revisions.review(session, task, outcome=inp.outcome, actor_user_id=inp.actor_user_id,
-                                      comment=str(inp.data.get("comment") or "").strip(), now=now)
+    revision = await revisions.review(task, outcome=inp.outcome, actor_user_id=inp.actor_user_id,
+                                      comment=str(inp.data.get("comment") or "").strip(), now=now, session=session)
     return {"revision_id": revision.id}
 
 

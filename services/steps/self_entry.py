@@ -15,7 +15,7 @@ from workflows.contracts import CompleteTaskInput
 
 async def prepare_draft(session: AsyncSession, task: Task, outcome: str, data: dict) -> Prepared:
     """The person's working draft, checked before the Update (the activity checks it again)."""
-    revision = await people.working_revision(session, task.subject_person_id)
+    revision = await people.working_revision(task.subject_person_id, session=session)
     if revision is None or revision.status not in ("draft", "returned"):
         raise Invalid("Chưa có bản sơ yếu lý lịch nháp; hãy lưu nháp trước khi nộp.", "no_draft")
     _, errors = cv.validate(revision.data, local_date(datetime.now(UTC)))
@@ -27,8 +27,8 @@ async def prepare_draft(session: AsyncSession, task: Task, outcome: str, data: d
 async def effect(session: AsyncSession, settings: Settings, task: Task, inp: CompleteTaskInput,
                  now: datetime) -> dict[str, Any]:
     revision, clean = await revisions.valid_draft(
-        session, task.subject_person_id, int(inp.data.get("revision_id") or 0), now,
-        missing="Không tìm thấy bản sơ yếu lý lịch nháp để nộp.", invalid="Sơ yếu lý lịch chưa hợp lệ")
+        task.subject_person_id, int(inp.data.get("revision_id") or 0), now,
+        missing="Không tìm thấy bản sơ yếu lý lịch nháp để nộp.", invalid="Sơ yếu lý lịch chưa hợp lệ", session=session)
     person = await session.get(Person, task.subject_person_id)
     if clean["citizen_id"] != person.citizen_id:
         raise Invalid("Số CCCD khác với số đã đăng ký khi tuyển dụng; đề nghị cán bộ tổ chức kiểm tra.",

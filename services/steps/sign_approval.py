@@ -25,11 +25,11 @@ async def prepare(session: AsyncSession, task: Task, outcome: str, data: dict) -
 
 async def effect(session: AsyncSession, settings: Settings, task: Task, inp: CompleteTaskInput,
                  now: datetime) -> dict[str, Any]:
-    return await approvals.sign(session, settings, task, inp, now)
+    return await approvals.sign(settings, task, inp, now, session=session)
 
 
 async def batch_context(session: AsyncSession, viewer: Viewer, task: Task, person: Person | None) -> dict:
-    return await approvals.batch_view(session, viewer, task, local_date(datetime.now(UTC)))
+    return await approvals.batch_view(viewer, task, local_date(datetime.now(UTC)), session=session)
 
 
 def batch_form(form) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -50,7 +50,7 @@ def signed_message(kind: StepKind, result: TaskResult) -> str:
 
 
 async def mark_late(session: AsyncSession, task: Task) -> None:
-    await approvals.mark_late(session, task.workflow_id)
+    await approvals.mark_late(task.workflow_id, session=session)
 
 
 KIND = StepKind(

@@ -13,7 +13,7 @@ from workflows.contracts import CompleteTaskInput
 
 async def effect(session: AsyncSession, settings: Settings, task: Task, inp: CompleteTaskInput,
                  now: datetime) -> dict[str, Any]:
-    return await approvals.sign_province(session, settings, task, inp, now)
+    return await approvals.sign_province(settings, task, inp, now, session=session)
 
 
 KIND = StepKind(

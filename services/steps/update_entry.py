@@ -18,9 +18,9 @@ from workflows.contracts import CompleteTaskInput
 async def effect(session: AsyncSession, settings: Settings, task: Task, inp: CompleteTaskInput,
                  now: datetime) -> dict[str, Any]:
     revision, clean = await revisions.valid_draft(
-        session, task.subject_person_id, int(inp.data.get("revision_id") or 0), now,
-        missing="Không tìm thấy bản cập nhật chưa nộp.", invalid="Thông tin cập nhật chưa hợp lệ")
-    if not await documents.of_revision(session, revision.id):
+        task.subject_person_id, int(inp.data.get("revision_id") or 0), now,
+        missing="Không tìm thấy bản cập nhật chưa nộp.", invalid="Thông tin cập nhật chưa hợp lệ", session=session)
+    if not await documents.of_revision(revision.id, session=session):
         raise Invalid("Đính kèm bản số hóa của tài liệu đã được cấp có thẩm quyền xác nhận.", "missing_attachment")
     by_hr = revision.kind == "update_state_decision"  # HR's own entry from a decision skips the review
     revision.data, revision.status = clean, ("ready" if by_hr else "submitted")
@@ -32,8 +32,8 @@ async def effect(session: AsyncSession, settings: Settings, task: Task, inp: Com
 
 async def revision_context(session: AsyncSession, viewer: Viewer, task: Task, person: Person | None) -> dict:
     """The working revision's attachments and diff, shown beside the form."""
-    revision = await people.working_revision(session, person.id) if person else None
-    return await revisions.facts(session, person, revision, viewer=viewer) if revision else {}
+    revision = await people.working_revision(person.id, session=session) if person else None
+    return await revisions.facts(person, revision, viewer=viewer, session=session) if revision else {}
 
 
 KIND = StepKind(

@@ -49,7 +49,7 @@ async def assert_exactly_once(db, receiver, rows, results: list[SendResult]) -> 
         assert by_key[row.idempotency_key]["payload"] == row.payload
     assert {(r.outbox_id, r.remote_id) for r in results} == {(row.id, row.remote_id) for row in after}
     async with db.session() as session:
-        assert await national_sync.summary(session) == {"pending": 0, "sent": len(rows), "failed": 0}
+        assert await national_sync.summary(session=session) == {"pending": 0, "sent": len(rows), "failed": 0}
     return records
 
 
@@ -74,7 +74,7 @@ async def test_receiver_killed_mid_way_each_revision_arrives_exactly_once(
 
             await asyncio.sleep(1.0)  # the worker's attempts fail against the closed port meanwhile
             async with db.session() as session:
-                assert (await national_sync.summary(session))["failed"] >= 1
+                assert (await national_sync.summary(session=session))["failed"] >= 1
             await receiver.start()  # same port, same store: it keeps what it received
             results = await asyncio.wait_for(handle.result(), timeout=60)
 

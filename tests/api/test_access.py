@@ -81,15 +81,15 @@ async def test_nobody_reviews_their_own_record(db, org):
     person_id = await own_person(db, "hr.syt", org, "SYT")
     schedule = Schedule("unit_hr", None, None, None, None, None, None)
     async with db.session() as session:
-        opened = await tasks.open_task(session, OpenTaskInput(
+        opened = await tasks.open_task(OpenTaskInput(
             workflow_id=f"onboarding/{person_id}", step_key="review#1@test", kind="review_entry",
             person_id=person_id, unit_id=org.units["SYT"], profile="quang-ngai", profile_version="2024",
-            started_on="2026-12-01", schedule=schedule), now=deadlines_now())
+            started_on="2026-12-01", schedule=schedule), now=deadlines_now(), session=session)
     assert org.users["hr.syt"] not in opened.candidate_user_ids
     assert opened.candidate_user_ids == [org.users["head.syt"]]
     async with db.session() as session:
-        users = await actors.actor_user_ids(session, "unit_hr", org.units["SYT"], None)
-        assert set(await actors.others(session, users, org.units["SYT"], None)) == {org.users["hr.syt"]}
+        users = await actors.actor_user_ids("unit_hr", org.units["SYT"], None, session=session)
+        assert set(await actors.others(users, org.units["SYT"], None, session=session)) == {org.users["hr.syt"]}
 
 
 async def test_a_heads_own_change_is_approved_by_the_unit_above(db, org):
@@ -99,8 +99,8 @@ async def test_a_heads_own_change_is_approved_by_the_unit_above(db, org):
                                    author_id=org.users["hr.syt"])
         session.add(revision)
         await session.flush()
-        calendar = await deadlines.working_calendar(session)
-        target = await approvals.target(session, revision.id, local_date(deadlines_now()), calendar)
+        calendar = await deadlines.working_calendar(session=session)
+        target = await approvals.target(revision.id, local_date(deadlines_now()), calendar, session=session)
     assert target.unit_id == org.units["QNG"]  # not Sở Y tế, whose head is the person themself
 
 

@@ -129,7 +129,7 @@ async def test_the_delay_is_capped_and_the_count_starts_again_after_the_window(d
     async def attempt(now: datetime, password: str = "sai"):
         try:
             async with db.session() as session:
-                await auth.login(session, settings, "hr.sgd", password, address="10.1.1.1", now=now)
+                await auth.login(settings, "hr.sgd", password, address="10.1.1.1", now=now, session=session)
         except (auth.LoginRefused, auth.LoginDelayed) as err:
             return err
         return None
@@ -306,16 +306,16 @@ async def test_activation_ends_every_earlier_session(client_at, db):
 
 async def test_a_new_password_keeps_only_the_session_that_set_it(db, settings, org):
     async with db.session() as session:
-        user = await auth.get_user(session, org.users["hr.syt"])
-        here = await auth.start_session(session, settings, user.id)
-        elsewhere = await auth.start_session(session, settings, user.id)
+        user = await auth.get_user(org.users["hr.syt"], session=session)
+        here = await auth.start_session(settings, user.id, session=session)
+        elsewhere = await auth.start_session(settings, user.id, session=session)
     async with db.session() as session:
-        user = await auth.get_user(session, org.users["hr.syt"])
-        assert await auth.set_password(session, user, "mat-khau-moi-456", keep_token=here) == 1
+        user = await auth.get_user(org.users["hr.syt"], session=session)
+        assert await auth.set_password(user, "mat-khau-moi-456", keep_token=here, session=session) == 1
     async with db.session() as session:
-        assert await auth.session_user(session, settings, here) == user.id
-        assert await auth.session_user(session, settings, elsewhere) is None
-        assert await auth.session_user(session, settings, "gia-mao") is None
+        assert await auth.session_user(settings, here, session=session) == user.id
+        assert await auth.session_user(settings, elsewhere, session=session) is None
+        assert await auth.session_user(settings, "gia-mao", session=session) is None
 
 
 # ---- headers ----------------------------------------------------------------------------------

@@ -157,21 +157,21 @@ async def _seed(db: Database, client: Client, task_queue: str) -> dict[str, list
         await session.flush()
         person_id, user_id = person.id, user.id
     async with db.session() as session:
-        me = await load_viewer(session, user_id)
+        me = await load_viewer(user_id, session=session)
         update = await updates.start(client, task_queue, session, me, person_id, kind="update_personal",
                                      change_date=today - timedelta(days=1), reason="Thay đổi nơi ở",
                                      data={"residence": "Số 12 Lê Lợi, phường Cẩm Thành, tỉnh Quảng Ngãi"},
                                      decision_no=None, today=today)
     async with db.session() as session:
-        hr = await load_viewer(session, org.users["hr.syt"])
+        hr = await load_viewer(org.users["hr.syt"], session=session)
         hired = await onboarding.hire(client, task_queue, session, hr, people.HireInput(
             full_name="Trần Văn Bình", sex="nam", date_of_birth=date(1996, 5, 2), citizen_id=HIRE_CITIZEN_ID,
             unit_id=org.units["SYT"], hired_on=today, kind="cong_chuc"), profile_name="quang-ngai", today=today)
     async with db.session() as session:
-        head = await load_viewer(session, org.users["head.syt"])
-        delegation = await delegations.create(session, head, unit_id=org.units["SYT"], delegate_username="pho.syt",
+        head = await load_viewer(org.users["head.syt"], session=session)
+        delegation = await delegations.create(head, unit_id=org.units["SYT"], delegate_username="pho.syt",
                                               document_no="15/UQ-SYT", valid_from=today,
-                                              valid_to=today + timedelta(days=30), client=client)
+                                              valid_to=today + timedelta(days=30), client=client, session=session)
     tasks = [await wait_task(db, update.workflow_id, "update_entry"),
              await wait_task(db, f"onboarding/{hired.id}", "create_account")]
     async with db.session() as session:

@@ -68,7 +68,7 @@ async def test_admin_create_from_the_installed_command_in_prod(prod_env, clean_d
     assert grants == [("sonoivu_admin", None)]
     assert user.password_hash.startswith("$argon2") and auth.verify_secret(user.password_hash, ADMIN_PASSWORD)
     async with clean_db.session() as session:
-        logged_in = await auth.login(session, Settings(), "quantri", ADMIN_PASSWORD)
+        logged_in = await auth.login(Settings(), "quantri", ADMIN_PASSWORD, session=session)
         assert logged_in.id == user.id
         event = (await session.execute(select(AuditEvent).where(AuditEvent.action == "account.created"))).scalar_one()
         assert event.actor == "system" and event.subject == f"user:{user.id}"

@@ -47,9 +47,9 @@ async def person_with_history(db, org):
         revision = await session.get(ProfileRevision, revision.id)
         revision.data = CV  # through the model: sealed on flush
         hr_id = (await session.execute(select(User.id).where(User.username == "hr.syt"))).scalar_one()
-        revisions.record_changes(session, revision.id, hr_id, CV_VALID, CV, NOW)
+        revisions.record_changes(revision.id, hr_id, CV_VALID, CV, NOW, session=session)
         await session.flush()
-        await national_sync.enqueue(session, revision, person)
+        await national_sync.enqueue(revision, person, session=session)
     return person, revision
 
 
@@ -72,7 +72,7 @@ async def test_stored_sealed_and_read_back_in_clear(db, org):
         stored = await session.get(ProfileRevision, revision.id)
         assert stored.data["ethnicity"] == "Ê Đê" and stored.data["religion"] == "Tin Lành"
         assert crypto.SEALED_KEY not in stored.data
-        [outbox] = await national_sync.rows(session)
+        [outbox] = await national_sync.rows(session=session)
         assert outbox.payload["data"] == stored.data
         logged = (await session.execute(select(RevisionChange).where(RevisionChange.revision_id == revision.id)
                                         .order_by(RevisionChange.field))).scalars().all()
@@ -105,7 +105,7 @@ async def rotate_all(db, ring) -> int:
         after = 0
         while after is not None:
             async with db.session() as session:
-                after, done = await protection.rotate_batch(session, ring, spec, after, limit=2)
+                after, done = await protection.rotate_batch(ring, spec, after, limit=2, session=session)
             changed += done
     return changed
 
@@ -129,13 +129,13 @@ async def test_rotation_rewraps_under_the_new_key_idempotently(db, org, monkeypa
             assert_sealed(stored)
             assert '"kid": "k-next"' in stored and f'"kid": "{old.current_id}"' not in stored
         async with db.session() as session:
-            report = await protection.status(session, protection.SEALED_TABLES[1])
+            report = await protection.status(protection.SEALED_TABLES[1], session=session)
         assert report.by_key == {"k-next": 4} and report.in_clear == 0
         crypto.use(fresh)  # the old key retired: everything still opens
         async with db.session() as session:
             stored = await session.get(ProfileRevision, revision.id)
             assert stored.data["ethnicity"] == "Ê Đê"
-            [outbox] = await national_sync.rows(session)
+            [outbox] = await national_sync.rows(session=session)
             assert outbox.payload["data"]["religion"] == "Tin Lành"
         crypto.use(old)  # without the new key, the re-wrapped rows no longer open
         async with db.session() as session:
@@ -162,8 +162,8 @@ async def test_who_sees_the_sensitive_items(db, org, username, sees):
     me = await viewer(db, username)
     async with db.session() as session:
         assert permissions.sees_sensitive(me, person) is sees
-        shown = await revisions.shown_data(session, me, await session.get(ProfileRevision, revision.id))
-        diff = {d.field: d for d in await revisions.diff(session, me, revision.id)}
+        shown = await revisions.shown_data(me, await session.get(ProfileRevision, revision.id), session=session)
+        diff = {d.field: d for d in await revisions.diff(me, revision.id, session=session)}
     assert shown["residence"] == CV["residence"]  # the rest is never masked
     expected = "Ê Đê" if sees else cv.MASKED
     assert shown["ethnicity"] == expected and diff["ethnicity"].new == expected
@@ -174,8 +174,8 @@ async def test_who_sees_the_sensitive_items(db, org, username, sees):
 async def test_the_signed_batch_says_a_sensitive_item_changed_not_its_value(db, org):
     person, revision = await person_with_history(db, org)
     async with db.session() as session:
-        entry = await approvals._batch_entry(session, person, await session.get(ProfileRevision, revision.id),
-                                             "approve", None)
+        entry = await approvals._batch_entry(person, await session.get(ProfileRevision, revision.id),
+                                             "approve", None, session=session)
     changed = {label: (old, new) for label, old, new in entry["changes"]}
     assert changed[cv.FIELDS["ethnicity"][0]] == (cv.MASKED, cv.MASKED)
     assert changed[cv.FIELDS["religion"][0]] == (cv.MASKED, cv.MASKED)

@@ -16,9 +16,9 @@ NOW = datetime(2026, 3, 6, 8, 0, tzinfo=UTC)
 async def test_enqueue_is_idempotent(db, org):
     [(person, revision)] = await make_revisions(db, org.units["SYT"], 1)
     async with db.session() as session:
-        first = await national_sync.enqueue(session, revision, person)
+        first = await national_sync.enqueue(revision, person, session=session)
     async with db.session() as session:
-        second = await national_sync.enqueue(session, revision, person)
+        second = await national_sync.enqueue(revision, person, session=session)
         count = (await session.execute(select(func.count()).select_from(SyncOutbox))).scalar_one()
     assert count == 1
     assert second.id == first.id and second.idempotency_key == first.idempotency_key
@@ -35,7 +35,7 @@ async def test_enqueue_refuses_a_revision_not_approved(db, org, status):
     [(person, revision)] = await make_revisions(db, org.units["SYT"], 1, status=status)
     async with db.session() as session:
         with pytest.raises(Invalid) as refused:
-            await national_sync.enqueue(session, revision, person)
+            await national_sync.enqueue(revision, person, session=session)
     assert refused.value.code == "sync_not_approved"
     async with db.session() as session:
         assert (await session.execute(select(func.count()).select_from(SyncOutbox))).scalar_one() == 0
@@ -44,26 +44,26 @@ async def test_enqueue_refuses_a_revision_not_approved(db, org, status):
 async def test_pending_marks_summary_and_rows(db, org):
     a, b, c = await approved_outbox(db, org.units["SYT"], 3)
     async with db.session() as session:
-        assert await national_sync.summary(session) == {"pending": 3, "sent": 0, "failed": 0}
-        assert await national_sync.mark_sent(session, a.id, "remote-a", NOW)
-        assert await national_sync.mark_failed(session, b.id, "national database answered 503", NOW)
+        assert await national_sync.summary(session=session) == {"pending": 3, "sent": 0, "failed": 0}
+        assert await national_sync.mark_sent(a.id, "remote-a", NOW, session=session)
+        assert await national_sync.mark_failed(b.id, "national database answered 503", NOW, session=session)
     async with db.session() as session:
-        assert [r.id for r in await national_sync.pending(session)] == [b.id, c.id]  # oldest first
-        assert [r.id for r in await national_sync.pending(session, limit=1)] == [b.id]
-        assert await national_sync.summary(session) == {"pending": 1, "sent": 1, "failed": 1}
-        assert [r.id for r in await national_sync.rows(session)] == [c.id, b.id, a.id]  # newest first
-        [sent] = await national_sync.rows(session, "sent")
-        [failed] = await national_sync.rows(session, "failed")
+        assert [r.id for r in await national_sync.pending(session=session)] == [b.id, c.id]  # oldest first
+        assert [r.id for r in await national_sync.pending(limit=1, session=session)] == [b.id]
+        assert await national_sync.summary(session=session) == {"pending": 1, "sent": 1, "failed": 1}
+        assert [r.id for r in await national_sync.rows(session=session)] == [c.id, b.id, a.id]  # newest first
+        [sent] = await national_sync.rows("sent", session=session)
+        [failed] = await national_sync.rows("failed", session=session)
     assert sent.remote_id == "remote-a" and sent.sent_at == NOW and sent.attempts == 1 and sent.last_error is None
     assert failed.attempts == 1 and "503" in failed.last_error and failed.sent_at is None
 
     async with db.session() as session:  # a sent row keeps its first id and is never downgraded
-        assert not await national_sync.mark_sent(session, a.id, "remote-other", NOW)
-        assert not await national_sync.mark_failed(session, a.id, "late failure", NOW)
-        assert await national_sync.mark_sent(session, b.id, "remote-b", NOW)
+        assert not await national_sync.mark_sent(a.id, "remote-other", NOW, session=session)
+        assert not await national_sync.mark_failed(a.id, "late failure", NOW, session=session)
+        assert await national_sync.mark_sent(b.id, "remote-b", NOW, session=session)
     async with db.session() as session:
-        a2, b2 = await national_sync.get(session, a.id), await national_sync.get(session, b.id)
+        a2, b2 = await national_sync.get(a.id, session=session), await national_sync.get(b.id, session=session)
         with pytest.raises(Invalid):
-            await national_sync.rows(session, "bogus")
+            await national_sync.rows("bogus", session=session)
     assert (a2.status, a2.remote_id, a2.attempts) == ("sent", "remote-a", 1)
     assert (b2.status, b2.remote_id, b2.attempts, b2.last_error) == ("sent", "remote-b", 2, None)

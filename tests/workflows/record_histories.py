@@ -180,7 +180,7 @@ async def record(s: Stack, workflow_id: str, case: str, *, done: bool = False) -
 
 async def activate(db: Database, username: str, code: str) -> None:
     async with db.session() as session:
-        await auth.activate(session, username, code, "mat-khau-moi-123")
+        await auth.activate(username, code, "mat-khau-moi-123", session=session)
 
 
 async def latest_revision(db: Database, person_id: int) -> int:

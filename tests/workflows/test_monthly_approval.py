@@ -147,14 +147,14 @@ async def test_delegations_valid_expired_revoked(ts_env, ts_worker, db, org, tas
     # day: each delegation below is expired, or valid, on both days.
     since = min(day, datetime.now(VN_TZ).date())
     async with db.session() as session:  # deputies of the unit, delegated in writing
-        expired = await delegations.create(session, head, unit_id=unit, delegate_username="pho.syt",
+        expired = await delegations.create(head, unit_id=unit, delegate_username="pho.syt",
                                            document_no="01/UQ-SYT", valid_from=since - timedelta(days=30),
-                                           valid_to=since - timedelta(days=1))
-        revoked = await delegations.create(session, head, unit_id=unit, delegate_username="hr.syt",
+                                           valid_to=since - timedelta(days=1), session=session)
+        revoked = await delegations.create(head, unit_id=unit, delegate_username="hr.syt",
                                            document_no="02/UQ-SYT", valid_from=since,
-                                           valid_to=day + timedelta(days=60), client=ts_env.client)
+                                           valid_to=day + timedelta(days=60), client=ts_env.client, session=session)
     async with db.session() as session:
-        await delegations.revoke(session, head, revoked.id, client=ts_env.client)
+        await delegations.revoke(head, revoked.id, client=ts_env.client, session=session)
     for deputy in ("pho.syt", "hr.syt"):  # an expired or revoked delegation confers nothing
         with pytest.raises((Forbidden, NotFound)):
             await complete_as(db, ts_env.client, deputy, task.id, "sign", decisions)
@@ -165,9 +165,9 @@ async def test_delegations_valid_expired_revoked(ts_env, ts_worker, db, org, tas
         await handle.execute_update("complete_task", CompleteTaskInput(task.id, "sign", outsider, decisions))
     assert "không được giao" in str(refused.value.cause)
     async with db.session() as session:
-        await delegations.create(session, head, unit_id=unit, delegate_username="pho.syt",
+        await delegations.create(head, unit_id=unit, delegate_username="pho.syt",
                                  document_no="03/UQ-SYT", valid_from=since, valid_to=day + timedelta(days=30),
-                                 client=ts_env.client)
+                                 client=ts_env.client, session=session)
     done = await complete_as(db, ts_env.client, "pho.syt", task.id, "sign", decisions)
     assert done.result.outcome == "sign"
     approval = await approval_row(db, unit_id=unit, month=f"{first:%Y-%m}")

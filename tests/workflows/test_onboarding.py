@@ -181,7 +181,7 @@ async def _stage_is(handle, stage: str) -> bool:
 async def activate(db, username: str, code: str) -> None:
     from services import auth
     async with db.session() as session:
-        await auth.activate(session, username, code, "mat-khau-moi-123")
+        await auth.activate(username, code, "mat-khau-moi-123", session=session)
 
 
 async def sleep_until(env, moment: datetime) -> None:

@@ -45,7 +45,7 @@ async def test_history_payloads_are_not_readable(ts_env, db, settings, org, task
         done = await complete_as(db, codec_client, "hr.syt", (await open_task(db, wid, "create_account")).id,
                                  "done", {"username": "an.nguyenvan"})
         async with db.session() as session:
-            await auth.activate(session, "an.nguyenvan", done.activation_code, "mat-khau-moi-123")
+            await auth.activate("an.nguyenvan", done.activation_code, "mat-khau-moi-123", session=session)
         cv_data = {**CV_VALID, "full_name": person.full_name, "sex": "nam", "date_of_birth": "1995-03-15"}
         entry = await open_task(db, wid, "self_entry")
         await save_cv(db, "an.nguyenvan", person.id, {**cv_data, "citizen_id": "051095009999"})

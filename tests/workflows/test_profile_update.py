@@ -71,7 +71,7 @@ async def start_update(db, env, task_queue: str, username: str, person_id: int, 
 async def attach_scan(db, username: str, revision_id: int) -> None:
     me = await viewer(db, username)
     async with db.session() as session:
-        await documents.attach(session, me, revision_id, "xac-nhan.png", PNG, max_bytes=10 * 1024 * 1024)
+        await documents.attach(me, revision_id, "xac-nhan.png", PNG, max_bytes=10 * 1024 * 1024, session=session)
 
 
 async def revision(db, revision_id: int) -> ProfileRevision:
@@ -170,6 +170,6 @@ async def test_an_entry_after_its_due_date_is_recorded_late_not_refused(ts_env, 
     assert finished.status == "done" and finished.completed_at > finished.due_at
     hr = await viewer(db, "hr.syt")
     async with db.session() as session:
-        [step] = [s for s in await people.timeline(session, hr, person_id) if s.task_id == entry.id]
+        [step] = [s for s in await people.timeline(hr, person_id, session=session) if s.task_id == entry.id]
     assert step.on_time is False
     await open_task(db, started.workflow_id, "review_update")  # the process goes on to HR's review

@@ -31,11 +31,11 @@ def previous_month(month: str) -> str:
 async def approvals_page(request: Request, viewer: CurrentUser, session: SessionDep, month: str = ""):
     permissions.require(viewer, permissions.SEES_APPROVALS)
     month = month if MONTH.match(month or "") else approvals.month_of(vn_today())
-    rows = await approvals.month_overview(session, viewer, month)
+    rows = await approvals.month_overview(viewer, month, session=session)
     found = [row["approval"] for row in rows if row["approval"]]
-    signers = await auth.full_names(session, {a.signed_by_id for a in found if a.signed_by_id})
-    open_tasks = await approvals.signing_tasks(session, [a.workflow_id for a in found])
-    counts = {a.id: len(await approvals.items_view(session, a.id)) for a in found}
+    signers = await auth.full_names({a.signed_by_id for a in found if a.signed_by_id}, session=session)
+    open_tasks = await approvals.signing_tasks([a.workflow_id for a in found], session=session)
+    counts = {a.id: len(await approvals.items_view(a.id, session=session)) for a in found}
     summary = {state: sum(1 for row in rows if row["state"] == state) for state in APPROVAL_STATES}
     return await render(request, "approvals/index.html", viewer=viewer, active="approvals", month=month,
                         month_label=f"{month[5:]}/{month[:4]}", rows=rows, states=APPROVAL_STATES,
@@ -46,7 +46,7 @@ async def approvals_page(request: Request, viewer: CurrentUser, session: Session
 
 @router.get("/approvals/{approval_id}/signed.pdf")
 async def signed_pdf(approval_id: IdPath, viewer: CurrentUser, session: SessionDep):
-    approval = await approvals.readable_approval(session, viewer, approval_id, signed=True)
+    approval = await approvals.readable_approval(viewer, approval_id, signed=True, session=session)
     return Response(approval.signed_pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="phe-duyet-{approval.month}-{approval.unit_id}.pdf"'})
 
@@ -56,9 +56,9 @@ async def signed_pdf(approval_id: IdPath, viewer: CurrentUser, session: SessionD
 async def delegation_units(session, viewer: Viewer):
     """The units whose delegations this viewer records: those they head, or all for Sở Nội vụ."""
     if viewer.has("sonoivu_admin"):
-        return await org.units_in(session, None)
+        return await org.units_in(None, session=session)
     headed = {unit for role, unit in viewer.unit_grants if role == "unit_head"}
-    return [unit for unit in await org.units_in(session, viewer.unit_scope) if unit.id in headed]
+    return [unit for unit in await org.units_in(viewer.unit_scope, session=session) if unit.id in headed]
 
 
 async def delegations_page(request: Request, session, viewer: Viewer, unit_id: int | None, *, values=None,
@@ -69,8 +69,8 @@ async def delegations_page(request: Request, session, viewer: Viewer, unit_id: i
     unit = next((u for u in units if u.id == unit_id), units[0] if unit_id is None else None)
     if unit is None:
         raise NotFound("Đơn vị nằm ngoài phạm vi của bạn.", "unit_out_of_scope")
-    rows = await delegations.of_unit(session, unit.id)
-    users = await auth.users_by_id(session, {d.delegate_id for d in rows} | {d.delegator_id for d in rows})
+    rows = await delegations.of_unit(unit.id, session=session)
+    users = await auth.users_by_id({d.delegate_id for d in rows} | {d.delegator_id for d in rows}, session=session)
     today = vn_today()
 
     def state(d) -> tuple[str, str]:
@@ -113,10 +113,10 @@ async def create_delegation(request: Request, viewer: CurrentUser, session: Sess
             valid_from, valid_to = date.fromisoformat(values["valid_from"]), date.fromisoformat(values["valid_to"])
         except ValueError:
             raise Invalid("Ngày hiệu lực không hợp lệ (nhập ngày/tháng/năm).", "bad_validity") from None
-        delegation = await delegations.create(session, viewer, unit_id=unit_id,
+        delegation = await delegations.create(viewer, unit_id=unit_id,
                                               delegate_username=values["delegate"].lower(),
                                               document_no=values["document_no"], valid_from=valid_from,
-                                              valid_to=valid_to, client=client)
+                                              valid_to=valid_to, client=client, session=session)
     except DomainError as err:
         await session.rollback()
         return await delegations_page(request, session, viewer, unit_id, values=values, status_code=err.status,
@@ -129,7 +129,7 @@ async def create_delegation(request: Request, viewer: CurrentUser, session: Sess
 async def revoke_delegation(delegation_id: IdPath, request: Request, viewer: CurrentUser, session: SessionDep,
                             client: TemporalDep):
     _may_delegate(viewer)
-    delegation = await delegations.revoke(session, viewer, delegation_id, client=client)
+    delegation = await delegations.revoke(viewer, delegation_id, client=client, session=session)
     unit_id = delegation.unit_id
     flash(request, f"Đã thu hồi văn bản ủy quyền số {delegation.document_no}.")
     return redirect(f"/delegations?unit_id={unit_id}")
@@ -141,8 +141,8 @@ async def revoke_delegation(delegation_id: IdPath, request: Request, viewer: Cur
 async def sync_page(request: Request, viewer: CurrentUser, session: SessionDep, status: str = ""):
     permissions.require(viewer, permissions.SEES_OUTBOX)
     status = status if status in national_sync.OUTBOX_STATUSES else ""
-    rows = await national_sync.rows(session, status or None)
-    people, numbers = await national_sync.labels(session, rows)
+    rows = await national_sync.rows(status or None, session=session)
+    people, numbers = await national_sync.labels(rows, session=session)
     return await render(request, "approvals/sync.html", viewer=viewer, active="sync", status=status,
-                        statuses=national_sync.OUTBOX_STATUSES, summary=await national_sync.summary(session),
+                        statuses=national_sync.OUTBOX_STATUSES, summary=await national_sync.summary(session=session),
                         rows=rows, people=people, numbers=numbers)

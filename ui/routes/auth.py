@@ -14,7 +14,7 @@ Csrf = Depends(check_csrf)
 
 async def _start_session(request: Request, session, state, user_id: int) -> None:
     """A new server-side session; the cookie holds only its token (and a fresh CSRF token)."""
-    token = await auth.start_session(session, state.settings, user_id)
+    token = await auth.start_session(state.settings, user_id, session=session)
     request.session.clear()
     request.session[SESSION_KEY] = token
     csrf_token(request)
@@ -29,8 +29,8 @@ async def login_form(request: Request, next: str = "/"):
 async def login(request: Request, session: SessionDep, state: StateDep, username: Annotated[str, Form()] = "",
                 password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/"):
     try:
-        user = await auth.login(session, state.settings, username, password,
-                                address=request.client.host if request.client else None)
+        user = await auth.login(state.settings, username, password,
+                                address=request.client.host if request.client else None, session=session)
     except DomainError as err:  # a failed attempt's count is kept: no rollback
         page = await render(request, "auth/login.html", status_code=err.status, error=err.message,
                             next=safe_next(next), username=username)
@@ -43,7 +43,7 @@ async def login(request: Request, session: SessionDep, state: StateDep, username
 
 @router.post("/logout", dependencies=[Csrf])
 async def logout(request: Request, session: SessionDep):
-    await auth.end_session(session, session_token(request))
+    await auth.end_session(session_token(request), session=session)
     request.session.clear()
     flash(request, "Bạn đã đăng xuất.")
     return redirect("/login")
@@ -64,7 +64,7 @@ async def activate(request: Request, session: SessionDep, state: StateDep, usern
     if password != password2:
         return await again("Hai lần nhập mật khẩu mới không khớp nhau.", 422)
     try:
-        user = await auth.activate(session, username, code, password)
+        user = await auth.activate(username, code, password, session=session)
     except DomainError as err:
         await session.rollback()
         return await again(err.message, err.status)

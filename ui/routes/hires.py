@@ -17,7 +17,7 @@ HIRE_FIELDS = ("full_name", "sex", "date_of_birth", "citizen_id", "unit_id", "hi
 
 async def hire_form(request: Request, session, viewer, values: dict, *, status_code: int = 200,
                     error: str | None = None, existing_id: int | None = None):
-    units = await org.units_in(session, viewer.unit_scope)
+    units = await org.units_in(viewer.unit_scope, session=session)
     return await render(request, "hires/new.html", status_code=status_code, viewer=viewer, values=values,
                         units=units, kinds=PERSON_KINDS, sexes=cv.SEX, error=error, existing_id=existing_id,
                         today=vn_today().isoformat())
@@ -44,7 +44,7 @@ def parse_hire(values: dict) -> people.HireInput:
 @router.get("/hires/new")
 async def new_hire(request: Request, viewer: CurrentUser, session: SessionDep):
     permissions.require(viewer, permissions.REGISTERS_HIRES)
-    units = await org.units_in(session, viewer.unit_scope)
+    units = await org.units_in(viewer.unit_scope, session=session)
     default_unit = viewer.unit_id if any(u.id == viewer.unit_id for u in units) else ""
     values = {"sex": "", "kind": "cong_chuc", "unit_id": str(default_unit or ""), "hired_on": vn_today().isoformat()}
     return await hire_form(request, session, viewer, values)

@@ -19,15 +19,15 @@ async def inbox(request: Request, viewer: CurrentUser, session: SessionDep, scop
         scope = "mine"
     if filter not in FILTERS:
         filter = "open"
-    rows = await tasks.list_tasks(session, viewer, scope=scope, status="done" if filter == "done" else "open",
-                                  overdue=filter == "overdue", due_soon=filter == "due_soon")
-    names = await tasks.assignee_names(session, [t.id for t in rows])
-    subjects = await people.names(session, {t.subject_person_id for t in rows if t.subject_person_id})
-    units = await org.unit_names(session)
+    rows = await tasks.list_tasks(viewer, scope=scope, status="done" if filter == "done" else "open",
+                                  overdue=filter == "overdue", due_soon=filter == "due_soon", session=session)
+    names = await tasks.assignee_names([t.id for t in rows], session=session)
+    subjects = await people.names({t.subject_person_id for t in rows if t.subject_person_id}, session=session)
+    units = await org.unit_names(session=session)
     now = datetime.now(UTC)
     items = [{"task": t, "assignees": names.get(t.id, []), "person": subjects.get(t.subject_person_id),
               "unit": units.get(t.unit_id, ""), "state": deadline_state(t, now), "escalation": escalation_label(t)}
              for t in rows]
-    notes = await notify.unread(session, viewer.user_id, limit=8)
+    notes = await notify.unread(viewer.user_id, limit=8, session=session)
     return await render(request, "inbox/index.html", viewer=viewer, items=items, scope=scope, filter=filter,
                         filters=FILTERS, show_unit_tab=sees_unit_tasks(viewer), notes=notes)

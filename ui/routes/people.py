@@ -30,16 +30,16 @@ def step_state(step: people.TimelineStep) -> tuple[str, str]:
 
 @router.get("/people/{person_id}")
 async def person_page(person_id: IdPath, request: Request, viewer: CurrentUser, session: SessionDep):
-    person = await readable_person(session, viewer, person_id)
-    revision = await people.working_revision(session, person.id)
-    current = await people.current_revision(session, person)
+    person = await readable_person(viewer, person_id, session=session)
+    revision = await people.working_revision(person.id, session=session)
+    current = await people.current_revision(person, session=session)
     pending = revision if current is not None and revision is not None and revision.id != current.id else None
-    steps = await people.timeline(session, viewer, person.id)
+    steps = await people.timeline(viewer, person.id, session=session)
     return await render(
         request, "people/detail.html", viewer=viewer, person=person,
-        unit=(await org.unit_names(session)).get(person.unit_id, ""), kinds=PERSON_KINDS, statuses=PERSON_STATUSES,
+        unit=(await org.unit_names(session=session)).get(person.unit_id, ""), kinds=PERSON_KINDS, statuses=PERSON_STATUSES,
         sexes=cv.SEX, revision=revision, revision_status=REVISION_STATUSES.get(revision.status, "") if revision else "",
-        current=current, pending=pending, revisions=await people.revisions(session, person.id),
+        current=current, pending=pending, revisions=await people.revisions(person.id, session=session),
         current_cv=permissions.shown_cv(viewer, person, current.data) if current else {},
         revision_cv=permissions.shown_cv(viewer, person, revision.data) if revision else {},
         revision_statuses=REVISION_STATUSES, revision_kinds=REVISION_KINDS,
@@ -52,7 +52,7 @@ async def person_page(person_id: IdPath, request: Request, viewer: CurrentUser, 
 @router.get("/people/{person_id}/export.pdf")
 async def export_pdf(person_id: IdPath, viewer: CurrentUser, session: SessionDep):
     """The approved CV with the head's and the agency's signatures (services.exports, as the JSON twin)."""
-    filename, pdf = await exports.signed_cv(session, viewer, person_id)
+    filename, pdf = await exports.signed_cv(viewer, person_id, session=session)
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
@@ -82,7 +82,7 @@ def parse_cv_form(form) -> dict[str, Any]:
 
 async def cv_form_page(request: Request, session, viewer: Viewer, person, data: dict, *, status_code: int = 200,
                        error: str | None = None, errors: dict | None = None):
-    revision = await people.working_revision(session, person.id)
+    revision = await people.working_revision(person.id, session=session)
     history = list(data.get("work_history") or []) + [{} for _ in range(BLANK_HISTORY_ROWS)]
     return await render(
         request, "people/cv_form.html", status_code=status_code, viewer=viewer, person=person, data=data,
@@ -92,16 +92,16 @@ async def cv_form_page(request: Request, session, viewer: Viewer, person, data: 
         grade_options=[(code, f"{code} — {name}") for code, (name, _) in catalogs.GRADES.items()],
         grades_json=catalogs.GRADES, groups_json=catalogs.SALARY_GROUPS, revision=revision,
         revision_status=REVISION_STATUSES.get(revision.status, "") if revision else "",
-        self_entry=await tasks.open_task_for(session, viewer, person.id, "self_entry") is not None,
+        self_entry=await tasks.open_task_for(viewer, person.id, "self_entry", session=session) is not None,
         error=error, errors=errors or {})
 
 
 @router.get("/people/{person_id}/cv")
 async def cv_form(person_id: IdPath, request: Request, viewer: CurrentUser, session: SessionDep):
-    person = await readable_person(session, viewer, person_id)
+    person = await readable_person(viewer, person_id, session=session)
     if not permissions.edits_record(viewer, person):
         raise Forbidden("Chỉ cá nhân hoặc cán bộ tổ chức được sửa sơ yếu lý lịch.", "forbidden")
-    revision = await people.working_revision(session, person.id)
+    revision = await people.working_revision(person.id, session=session)
     data = dict(revision.data) if revision else people.initial_cv(person)
     return await cv_form_page(request, session, viewer, person, data)
 
@@ -109,7 +109,7 @@ async def cv_form(person_id: IdPath, request: Request, viewer: CurrentUser, sess
 @router.post("/people/{person_id}/cv", dependencies=[Depends(check_csrf)])
 async def save_cv(person_id: IdPath, request: Request, viewer: CurrentUser, session: SessionDep, client: TemporalDep):
     form = await request.form()
-    await people.save_draft(session, viewer, person_id, parse_cv_form(form))
+    await people.save_draft(viewer, person_id, parse_cv_form(form), session=session)
     if form.get("action") == "submit":
         # The draft is committed with this response; the browser posts the same form to the submission.
         return RedirectResponse(f"/people/{person_id}/cv/submit", status_code=307)
@@ -121,8 +121,8 @@ async def save_cv(person_id: IdPath, request: Request, viewer: CurrentUser, sess
 async def submit_cv(person_id: IdPath, request: Request, viewer: CurrentUser, session: SessionDep, client: TemporalDep):
     """«Lưu và nộp», after the save: completes the open self-entry task with the saved draft."""
     data = parse_cv_form(await request.form())
-    person = await readable_person(session, viewer, person_id)
-    task = await tasks.open_task_for(session, viewer, person_id, "self_entry")
+    person = await readable_person(viewer, person_id, session=session)
+    task = await tasks.open_task_for(viewer, person_id, "self_entry", session=session)
     if task is None:
         return await cv_form_page(request, session, viewer, person, data, status_code=409, error=(
             "Đã lưu nháp, nhưng chưa nộp được: bạn không có nhiệm vụ «Tự nhập sơ yếu lý lịch» đang mở."))
@@ -130,7 +130,7 @@ async def submit_cv(person_id: IdPath, request: Request, viewer: CurrentUser, se
         await task_actions.complete(client, session, viewer, task.id, "submit", {})
     except DomainError as err:
         await session.rollback()  # (task_actions ends its read transaction too: reload what the page shows)
-        person = await readable_person(session, viewer, person_id)
+        person = await readable_person(viewer, person_id, session=session)
         errors = dict(err.extra.get("errors") or {})
         if err.code == "citizen_id_mismatch":
             errors["citizen_id"] = err.message
@@ -148,7 +148,7 @@ async def search(request: Request, viewer: CurrentUser, session: SessionDep, q: 
                  status: Annotated[str, Query()] = "active"):
     if status not in SEARCH_STATUSES:
         status = "active"
-    found = await people.search(session, viewer, q, status)
+    found = await people.search(viewer, q, status, session=session)
     return await render(request, "search.html", viewer=viewer, q=q, status=status, statuses=SEARCH_STATUSES,
-                        found=found, units=await org.unit_names(session), kinds=PERSON_KINDS,
+                        found=found, units=await org.unit_names(session=session), kinds=PERSON_KINDS,
                         person_statuses=PERSON_STATUSES)

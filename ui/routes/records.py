@@ -86,7 +86,7 @@ def default_kind(viewer: Viewer, person: Person, asked: str | None) -> str:
 async def update_form_page(request: Request, session, viewer: Viewer, person: Person, values: dict, *,
                            status_code: int = 200, error: str | None = None, errors: dict | None = None,
                            existing_id: int | None = None):
-    current = await people.current_revision(session, person)
+    current = await people.current_revision(person, session=session)
     return await render(
         request, "records/update_form.html", status_code=status_code, viewer=viewer, person=person, values=values,
         current=current.data if current else {}, current_revision=current, kinds=updates.KINDS,
@@ -99,7 +99,7 @@ async def update_form_page(request: Request, session, viewer: Viewer, person: Pe
 @router.get("/people/{person_id}/updates/new")
 async def new_update(person_id: IdPath, request: Request, viewer: CurrentUser, session: SessionDep,
                      kind: str | None = None):
-    person = await readable_person(session, viewer, person_id)
+    person = await readable_person(viewer, person_id, session=session)
     if person.current_revision_id is None:
         raise Invalid("Hồ sơ chưa được phê duyệt lần đầu; hoàn thành quy trình tiếp nhận trước.", "not_approved_yet")
     values = {"kind": default_kind(viewer, person, kind), "change_date": vn_today().isoformat()}
@@ -113,7 +113,7 @@ async def new_update(person_id: IdPath, request: Request, viewer: CurrentUser, s
 @router.post("/people/{person_id}/updates/new", dependencies=[Csrf])
 async def start_update(person_id: IdPath, request: Request, viewer: CurrentUser, session: SessionDep,
                        state: StateDep, client: TemporalDep):
-    person = await readable_person(session, viewer, person_id)
+    person = await readable_person(viewer, person_id, session=session)
     form = await request.form()
     values: dict[str, Any] = {name: str(form.get(name) or "").strip()
                               for name in ("kind", "change_date", "reason", "decision_no")}
@@ -124,7 +124,7 @@ async def start_update(person_id: IdPath, request: Request, viewer: CurrentUser,
 
     async def again(err: DomainError, errors: dict | None = None):
         await session.rollback()
-        fresh = await readable_person(session, viewer, person_id)
+        fresh = await readable_person(viewer, person_id, session=session)
         return await update_form_page(request, session, viewer, fresh, values, status_code=err.status,
                                       error=err.message, errors=errors or err.extra.get("errors"),
                                       existing_id=err.extra.get("revision_id"))
@@ -138,7 +138,7 @@ async def start_update(person_id: IdPath, request: Request, viewer: CurrentUser,
             change_date = date.fromisoformat(values["change_date"])
         except ValueError:
             raise Invalid("Ngày thay đổi không hợp lệ (nhập ngày/tháng/năm).", "bad_change_date") from None
-        current = await people.current_revision(session, person)
+        current = await people.current_revision(person, session=session)
         changes = typed_changes({k: values[k] for k in UPDATE_FIELDS}, current.data if current else {})
         if current is not None:
             if not changes:
@@ -166,15 +166,15 @@ async def start_update(person_id: IdPath, request: Request, viewer: CurrentUser,
 async def revision_page(request: Request, session, viewer: Viewer, revision_id: int, *, status_code: int = 200,
                         error: str | None = None, errors: dict | None = None, values: dict | None = None,
                         upload_error: str | None = None):
-    revision = await revisions.readable_revision(session, viewer, revision_id)
-    person = await people.get(session, revision.person_id)
-    working = await people.working_revision(session, person.id)
-    users = await auth.full_names(session, {revision.author_id, revision.reviewed_by_id} - {None})
+    revision = await revisions.readable_revision(viewer, revision_id, session=session)
+    person = await people.get(revision.person_id, session=session)
+    working = await people.working_revision(person.id, session=session)
+    users = await auth.full_names({revision.author_id, revision.reviewed_by_id} - {None}, session=session)
     is_working = working is not None and working.id == revision.id
     editable = is_working and revision.status in EDITABLE and revision.kind != "onboarding"
-    submit_task = (await tasks.open_task_for(session, viewer, person.id, "update_entry")
+    submit_task = (await tasks.open_task_for(viewer, person.id, "update_entry", session=session)
                    if editable and may_author(viewer, person) else None)
-    review_task = (await tasks.open_task_for(session, viewer, person.id, "review_update")
+    review_task = (await tasks.open_task_for(viewer, person.id, "review_update", session=session)
                    if revision.status == "submitted" else None)
     may_correct = permissions.is_hr_of(viewer, person.unit_id) and revision.status in CORRECTABLE
     return await render(
@@ -188,7 +188,7 @@ async def revision_page(request: Request, session, viewer: Viewer, revision_id: 
         values=values if values is not None else {n: _as_text(revision.data.get(n)) for n in UPDATE_FIELDS},
         error=error, errors=errors or {}, upload_error=upload_error,
         max_mb=request.app.state.hoso.settings.attachment_max_bytes // (1024 * 1024),
-        **await revisions.facts(session, person, revision, viewer=viewer))
+        **await revisions.facts(person, revision, viewer=viewer, session=session))
 
 
 @router.get("/revisions/{revision_id}")
@@ -198,8 +198,8 @@ async def show_revision(revision_id: IdPath, request: Request, viewer: CurrentUs
 
 @router.get("/revisions/{revision_id}/attachments/{attachment_id}")
 async def download_attachment(revision_id: IdPath, attachment_id: IdPath, viewer: CurrentUser, session: SessionDep):
-    revision = await revisions.readable_revision(session, viewer, revision_id)  # the viewer's scope
-    attachment = await documents.of_revision_by_id(session, revision.id, attachment_id)
+    revision = await revisions.readable_revision(viewer, revision_id, session=session)  # the viewer's scope
+    attachment = await documents.of_revision_by_id(revision.id, attachment_id, session=session)
     ascii_name = attachment.filename.encode("ascii", "ignore").decode().replace('"', "") or "tai-lieu"
     return Response(attachment.content, media_type=attachment.content_type, headers={
         "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(attachment.filename)}",
@@ -216,7 +216,7 @@ async def add_attachment(revision_id: IdPath, request: Request, viewer: CurrentU
         upload = await read_upload(form.get("document"), max_bytes)
         if upload is None:
             raise Invalid("Chọn tệp bản số hóa để đính kèm.", "missing_file")
-        attachment = await documents.attach(session, viewer, revision_id, upload[0], upload[1], max_bytes=max_bytes)
+        attachment = await documents.attach(viewer, revision_id, upload[0], upload[1], max_bytes=max_bytes, session=session)
     except DomainError as err:
         await session.rollback()
         return await revision_page(request, session, viewer, revision_id, status_code=err.status,
@@ -231,17 +231,17 @@ async def correct_revision(revision_id: IdPath, request: Request, viewer: Curren
     form = await request.form()
     values = parse_fields(form)
     try:
-        revision = await revisions.readable_revision(session, viewer, revision_id)
+        revision = await revisions.readable_revision(viewer, revision_id, session=session)
         changes = typed_changes(values, revision.data)
         if not changes:
             raise Invalid("Không có thông tin nào khác với bản hiện tại.", "no_change")
         if revision.status in CORRECTABLE:
-            revision = await revisions.correct(session, viewer, revision_id, changes)
+            revision = await revisions.correct(viewer, revision_id, changes, session=session)
             message = "Đã hiệu chỉnh; thay đổi được ghi nhận theo từng mục."
         else:
             if revision.kind == "onboarding":
                 raise Invalid("Sơ yếu lý lịch lần đầu được sửa trên biểu mẫu sơ yếu lý lịch.", "use_cv_form")
-            revision = await people.save_draft(session, viewer, revision.person_id, changes)
+            revision = await people.save_draft(viewer, revision.person_id, changes, session=session)
             message = "Đã lưu thay đổi vào bản cập nhật."
     except DomainError as err:
         await session.rollback()
@@ -255,8 +255,8 @@ async def correct_revision(revision_id: IdPath, request: Request, viewer: Curren
 async def submit_revision(revision_id: IdPath, request: Request, viewer: CurrentUser, session: SessionDep,
                           client: TemporalDep):
     """«Nộp bản cập nhật»: completes the open update_entry task, as the task page does."""
-    revision = await revisions.readable_revision(session, viewer, revision_id)
-    task = await tasks.open_task_for(session, viewer, revision.person_id, "update_entry")
+    revision = await revisions.readable_revision(viewer, revision_id, session=session)
+    task = await tasks.open_task_for(viewer, revision.person_id, "update_entry", session=session)
     if task is None:
         return await revision_page(request, session, viewer, revision_id, status_code=409, error=(
             "Chưa nộp được: bạn không có nhiệm vụ «Cập nhật thông tin hồ sơ» đang mở "

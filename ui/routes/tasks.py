@@ -18,20 +18,20 @@ router = APIRouter(include_in_schema=False)
 
 async def task_page(request, session, viewer, task_id: int, *, status_code: int = 200, error: str | None = None,
                     errors: dict | None = None, form: dict | None = None):
-    task = await tasks.readable_task(session, viewer, task_id)
+    task = await tasks.readable_task(viewer, task_id, session=session)
     kind = steps.get(task.kind)
-    person = await people.get(session, task.subject_person_id) if task.subject_person_id else None
-    revision = await people.working_revision(session, person.id) if person else None
+    person = await people.get(task.subject_person_id, session=session) if task.subject_person_id else None
+    revision = await people.working_revision(person.id, session=session) if person else None
     extra = await kind.page_context(session, viewer, task, person) if kind.page_context else {}
     form = {**extra.pop("form_defaults", {}), **(form or {})}
-    unit = await org.get_unit(session, task.unit_id)
+    unit = await org.get_unit(task.unit_id, session=session)
     return await render(
         request, "tasks/detail.html", status_code=status_code, viewer=viewer, task=task, step=kind, person=person,
         unit=unit.name if unit else "", kind_label=kind.title, outcome_label=kind.outcome_label(task.outcome),
         state=deadline_state(task), escalation=escalation_label(task),
-        candidates=await tasks.candidates_view(session, task.id),
-        completed_by=await auth.get_user(session, task.completed_by_id) if task.completed_by_id else None,
-        can_complete=await tasks.can_complete(session, viewer, task),
+        candidates=await tasks.candidates_view(task.id, session=session),
+        completed_by=await auth.get_user(task.completed_by_id, session=session) if task.completed_by_id else None,
+        can_complete=await tasks.can_complete(viewer, task, session=session),
         revision=revision, revision_status=REVISION_STATUSES.get(revision.status, "") if revision else "",
         revision_cv=permissions.shown_cv(viewer, person, revision.data) if revision else {},
         fields=cv.FIELDS, sexes=cv.SEX, error=error, errors=errors or {}, form=form,
@@ -48,7 +48,7 @@ async def complete_task(task_id: IdPath, request: Request, viewer: CurrentUser, 
                         client: TemporalDep):
     form = await request.form()
     outcome = str(form.get("outcome") or "")
-    kind = steps.get((await tasks.readable_task(session, viewer, task_id)).kind)
+    kind = steps.get((await tasks.readable_task(viewer, task_id, session=session)).kind)
     data, kept = kind.form_data(form)
     try:
         done = await task_actions.complete(client, session, viewer, task_id, outcome, data)
@@ -58,8 +58,8 @@ async def complete_task(task_id: IdPath, request: Request, viewer: CurrentUser, 
                                errors=err.extra.get("errors") or {}, form=kept)
     if done.activation_code:
         # Shown once, on this response only: never stored, never put in a redirect or a flash.
-        task = await tasks.readable_task(session, viewer, task_id)
-        person = await people.get(session, task.subject_person_id)
+        task = await tasks.readable_task(viewer, task_id, session=session)
+        person = await people.get(task.subject_person_id, session=session)
         page = await render(request, "tasks/activation.html", viewer=viewer, task=task, person=person,
                             username=done.result.result.get("username"), code=done.activation_code)
         page.headers["Cache-Control"] = "no-store"
