@@ -6,17 +6,17 @@ The bodies and views of these routes are declared here, next to them, as api/sch
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, File, Path, Query, UploadFile
+from fastapi import APIRouter, File, Query, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CurrentUser, SessionDep, StateDep
+from api.params import MAX_ID, IdField, IdPath
 from api.schemas import View, errors
 from services import admin, permissions
 
 router = APIRouter(prefix="/api/admin", tags=["admin"], responses=errors(401, 403, 404, 409, 422))
-MAX_ID = 2_147_483_647  # the ids are PostgreSQL integers
-Id = Annotated[int, Path(ge=1, le=MAX_ID)]
-UnitRef = Annotated[int | None, Field(ge=1, le=MAX_ID)]
+Id = IdPath
+UnitRef = IdField | None
 
 
 # ---- bodies and views ---------------------------------------------------------------------------
