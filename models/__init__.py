@@ -8,9 +8,11 @@ from models.notify import Notification
 from models.org import Unit
 from models.people import Person, ProfileRevision
 from models.tasks import Task, TaskCandidate
+from models.transfers import Merger, MergerMove, Placement, Transfer
 
 __all__ = [
     "Approval", "ApprovalItem", "Attachment", "Delegation", "RevisionChange", "SyncOutbox",
     "AuditEvent", "CalendarOverride", "Notification", "Person", "ProfileRevision",
-    "RoleGrant", "SignedDocument", "SignedExport", "Task", "TaskCandidate", "Unit", "User",
+    "Merger", "MergerMove", "Placement", "RoleGrant", "SignedDocument", "SignedExport", "Task", "TaskCandidate",
+    "Transfer", "Unit", "User",
 ]

@@ -53,6 +53,9 @@ class Person(SQLModel, table=True):
     profile: str = Field(max_length=32)
     profile_version: str = Field(max_length=32)
     current_revision_id: int | None = None  # the newest approved revision: what everyone else sees
+    left_on: date | None = None  # the day the person left the service (the leaving's effective date)
+    leave_reason: str | None = Field(default=None, max_length=32)  # models/transfers.LEAVING_REASONS
+    archived_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     created_at: datetime = timestamp(nullable=False, default_now=True)
 
 

@@ -21,6 +21,7 @@ __all__ = [
     "PROFILE_NAMES",
     "KINDS",
     "ACTORS",
+    "COUNT_STARTS",
     "Rule",
     "EscalationPolicy",
     "Profile",
@@ -58,7 +59,39 @@ KINDS = (
     "monthly_last_days",
     "none",
 )
-ACTORS = ("unit_hr", "person", "unit_head", "sonoivu_admin", "sonoivu_director")
+# superior_hr: the HR of the higher authority that manages the person ("cấp trên theo phân cấp quản
+# lý", Kon Tum Đ11.2, Nghệ An Đ10.2): unit_hr of the nearest unit above the person's own agency.
+ACTORS = ("unit_hr", "person", "unit_head", "sonoivu_admin", "sonoivu_director", "superior_hr")
+
+# The event each period counts from (`counts_from` of a rule). The workflow passes the dates it
+# knows under these names (ScheduleInput.starts); a rule picks its own.
+COUNT_STARTS = {
+    "hire": "ngày tuyển dụng, tiếp nhận",
+    "account": "ngày tài khoản cá nhân được tạo lập",
+    "event": "ngày phát sinh thay đổi",
+    "paper_file": "ngày có hồ sơ giấy hợp lệ",
+    "effective_date": "ngày văn bản có hiệu lực",
+    "receipt": "ngày tiếp nhận hồ sơ trên phần mềm",
+    "request": "ngày Sở Nội vụ nhận văn bản đề nghị",
+    "month": "tháng phê duyệt",
+    "retirement_date": "ngày nghỉ hưu",
+}
+# Where a profile's rule does not say, its period counts from this event.
+DEFAULT_COUNTS_FROM = {
+    "account_creation": "hire",
+    "self_entry": "account",
+    "new_record": "hire",
+    "update_personal": "event",
+    "update_state_decision": "event",
+    "monthly_approval": "month",
+    "province_approval": "month",
+    "transfer_internal": "effective_date",
+    "transfer_send": "effective_date",
+    "transfer_receive": "receipt",
+    "arrival_account": "receipt",
+    "arrival_sync": "request",
+    "status_change": "effective_date",
+}
 
 # Short Vietnamese labels of the steps, used in error messages / CLI.
 RULE_LABELS = {
@@ -113,6 +146,11 @@ class Rule:
     layer: str
     note: str = ""
     summary: str = ""  # Vietnamese summary of the obligation (beyond the minimal API)
+    counts_from: str = "event"  # a COUNT_STARTS key: the event the period counts from
+
+    @property
+    def counts_from_label(self) -> str:
+        return COUNT_STARTS[self.counts_from]
 
     @property
     def legal_basis(self) -> str:
@@ -185,6 +223,10 @@ def _rule_from(name: str, raw: Mapping[str, Any], instrument: str, layer: str) -
     inst = str(raw.get("instrument", instrument)).strip()
     if not article or not inst:
         raise ValueError(f"Thiếu điều khoản / văn bản cho {layer}.{name}")
+    counts_from = str(raw.get("counts_from") or DEFAULT_COUNTS_FROM.get(name, "event"))
+    if counts_from not in COUNT_STARTS:
+        raise ValueError(f"Mốc tính thời hạn không hợp lệ '{counts_from}' ({layer}.{name}); "
+                         f"các giá trị hợp lệ: {', '.join(COUNT_STARTS)}")
     return Rule(
         name=name,
         kind=kind,
@@ -195,6 +237,7 @@ def _rule_from(name: str, raw: Mapping[str, Any], instrument: str, layer: str) -
         layer=layer,
         note=str(raw.get("note", "")),
         summary=str(raw.get("summary", "")),
+        counts_from=counts_from,
     )
 
 

@@ -13,6 +13,14 @@ async def actor_user_ids(role: str, unit_id: int, person_id: int | None, *, sess
     if role == "person":
         user = (await session.execute(select(User.id).where(User.person_id == person_id))).first()
         return {user[0]: "Chính cá nhân"} if user else {}
+    if role == "superior_hr":  # the higher authority that manages the unit (Kon Tum Đ11.2, Nghệ An Đ10.2)
+        for ancestor in (await org.ancestors(unit_id, session=session))[1:]:
+            rows = (await session.execute(select(RoleGrant.user_id).where(
+                RoleGrant.role == "unit_hr", RoleGrant.unit_id == ancestor))).all()
+            if rows:
+                return {row[0]: "Cán bộ tổ chức của cơ quan cấp trên quản lý" for row in rows}
+        rows = (await session.execute(select(RoleGrant.user_id).where(RoleGrant.role == "sonoivu_admin"))).all()
+        return {row[0]: "Sở Nội vụ (đơn vị không có cơ quan cấp trên quản lý)" for row in rows}
     if role in ("unit_hr", "unit_head"):
         for level, ancestor in enumerate(await org.ancestors(unit_id, session=session)):
             rows = (await session.execute(select(RoleGrant.user_id).where(

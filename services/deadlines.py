@@ -28,7 +28,9 @@ def schedule(inp: ScheduleInput, calendar: WorkingCalendar) -> Schedule:
     start = date.fromisoformat(inp.start)
     actor, deadline = inp.default_actor, None
     if inp.rule and profile.has_rule(inp.rule):
-        actor = profile.rule(inp.rule).actor
+        rule = profile.rule(inp.rule)
+        actor = rule.actor
+        start = date.fromisoformat(inp.starts.get(rule.counts_from, inp.start))
         deadline = compute_deadline(profile, inp.rule, start, calendar)
     if deadline is None and inp.envelope_rule and profile.has_rule(inp.envelope_rule):
         envelope_start = date.fromisoformat(inp.envelope_start or inp.start)

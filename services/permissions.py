@@ -9,6 +9,7 @@ from services.scope import Viewer
 
 SEES_UNIT_TASKS = ("unit_hr", "unit_head", "sonoivu_admin", "sonoivu_director", "auditor")
 REGISTERS_HIRES = ("unit_hr", "sonoivu_admin")
+STARTS_TRANSFERS = ("unit_hr", "sonoivu_admin")  # a move, an arrival or a leaving (services/transfers.py)
 SEES_APPROVALS = ("sonoivu_admin", "sonoivu_director", "auditor", "unit_head", "unit_hr")
 RECORDS_DELEGATIONS = ("unit_head", "sonoivu_admin")
 SEES_OUTBOX = ("sonoivu_admin", "auditor")

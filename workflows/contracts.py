@@ -26,6 +26,9 @@ class ScheduleInput:
     default_actor: str        # who acts when the profile names nobody
     envelope_rule: str | None = None   # bounds steps without a deadline of their own
     envelope_start: str | None = None
+    # the dates the workflow knows, by rules.profiles.COUNT_STARTS name: the rule's `counts_from`
+    # picks its own, else the period counts from `start`
+    starts: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -189,3 +192,19 @@ class ProvinceApprovalInput:
 class UnitSignedInput:
     """A unit's signed batch, reported to the province-level approval of its month."""
     approval_id: int
+
+
+# ---- transfers, leaving, arrivals -------------------------------------------------------------
+
+@dataclass
+class TransferInput:
+    """A move, an arrival or a leaving (one row of `transfers`), workflow `transfer/{transfer_id}`."""
+    transfer_id: int
+    person_id: int
+    unit_id: int             # where the record is when it starts (for an arrival: the receiving unit)
+    kind: str                # models/transfers.TRANSFER_KINDS
+    to_unit_id: int | None   # None for a leaving
+    profile: str
+    profile_version: str
+    effective_on: str        # the decision's effective date
+    paper_file_on: str | None = None  # when a valid paper file arrived, if the profile counts from it

@@ -48,6 +48,7 @@ class StepSpec:
     unit_id: int
     chain: str = "head_then_sonoivu"
     signs: bool = False  # a signature is made (its own activity) before the completion applies it
+    starts: dict[str, str] = field(default_factory=dict)  # known dates by COUNT_STARTS name (rule.counts_from)
 
 
 @dataclass
@@ -67,7 +68,7 @@ class HumanTasks:
         schedule = await activity(calls.schedule, ScheduleInput(
             profile=self.profile, profile_version=self.profile_version, rule=spec.rule,
             start=spec.start, default_actor=spec.default_actor,
-            envelope_rule=self.envelope_rule, envelope_start=self.envelope_start,
+            envelope_rule=self.envelope_rule, envelope_start=self.envelope_start, starts=spec.starts,
         ))
         # the run id keeps a step of a restarted workflow (same business id) apart from the old one
         step_key = f"{spec.step_key}@{workflow.info().run_id[:8]}"

