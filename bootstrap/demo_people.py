@@ -9,7 +9,7 @@ from temporalio.client import Client
 
 from core.config import get_settings
 from core.db import Database
-from models import Person, Task, User
+from models import Person, Placement, Task, User
 from services import actors, auth, exports, onboarding, people, task_actions
 from services.scope import load_viewer
 
@@ -105,6 +105,7 @@ async def _import_existing(db, profile_name, password, today, staff: DemoHire, s
                         hired_on=hired_on, status="active", profile=profile.name, profile_version=profile.version)
         session.add(person)
         await session.flush()
+        session.add(Placement(person_id=person.id, unit_id=unit_id, from_on=hired_on))
         data = {**demo_cv(staff, cid), "work_history": [
             {"from": f"{hired_on:%m/%Y}", "to": "nay", "description": "Chuyên viên"}]}
         revision = ProfileRevision(person_id=person.id, number=1, status="approved", kind="import", data=data,

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from unidecode import unidecode
 
-from models import Person, ProfileRevision, Task, Unit, User
+from models import Person, Placement, ProfileRevision, Task, Unit, User
 from models.people import PERSON_KINDS
 from rules.profiles import get_profile
 from services import audit, cv, documents, permissions
@@ -83,6 +83,7 @@ async def register_hire(viewer: Viewer, inp: HireInput, *, session: AsyncSession
     except IntegrityError:
         await _refuse_duplicate(session, viewer, inp)  # the same answer as when it came first
         raise
+    session.add(Placement(person_id=person.id, unit_id=unit.id, from_on=inp.hired_on))
     await audit.record(actor=viewer.username, action="hire.registered", subject=f"person:{person.id}",
                        unit_id=unit.id, hired_on=inp.hired_on.isoformat(), profile=profile.name,
                        profile_version=profile.version, session=session)
