@@ -16,6 +16,9 @@ UNITS = [
     ("SYT", "Sở Y tế", "so", "QNG"),
     ("SYT-DS", "Chi cục Dân số", "chi_cuc", "SYT"),
     ("SYT-BV", "Bệnh viện Đa khoa tỉnh", "dvsn", "SYT"),
+    # departments (phòng) of Sở Y tế: no HR or head of their own, Sở Y tế's act for them
+    ("SYT-VP", "Văn phòng Sở Y tế", "phong", "SYT"),
+    ("SYT-NVY", "Phòng Nghiệp vụ Y", "phong", "SYT"),
     ("SGD", "Sở Giáo dục và Đào tạo", "so", "QNG"),
     ("SGD-LK", "Trường THPT Lê Khiết", "dvsn", "SGD"),
     ("STC", "Sở Tài chính", "so", "QNG"),
