@@ -131,7 +131,7 @@ async def _check_move(viewer: Viewer, req: TransferRequest, person: Person, to: 
                           "not_same_agency")
         if req.kind == "intra_province" and same_agency:
             raise Invalid("Đơn vị đến thuộc cùng cơ quan; chọn «điều chuyển trong cùng cơ quan».", "same_agency")
-    if req.kind != "leaving" and person.current_revision_id is None:
+    if person.current_revision_id is None:  # the record is still being made: finish the onboarding first
         raise Conflict("Hồ sơ chưa được phê duyệt lần đầu; hoàn thành quy trình tiếp nhận trước.", "not_approved_yet")
     await _refuse_open_work(person, session)
 
