@@ -3,6 +3,7 @@ import asyncio
 import signal
 import sys
 
+from bootstrap import schedules
 from bootstrap.worker import build_worker
 from core import crypto
 from core.config import ProductionRefused, get_settings
@@ -21,6 +22,7 @@ async def main() -> None:
     crypto.configure(settings)  # the data key ring: a missing or bad key stops the start
     client = await connect(temporal_address(settings), settings.temporal_namespace, settings=settings)
     worker = build_worker(client, db, settings)
+    await schedules.ensure(client, settings)  # the periodic jobs (bootstrap/schedules.py JOBS)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):  # finish running activities, then stop
         loop.add_signal_handler(signum, lambda: asyncio.ensure_future(worker.shutdown()))

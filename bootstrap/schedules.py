@@ -1,0 +1,57 @@
+"""The periodic work of Hồ sơ as Temporal Schedules, created or updated when a worker starts.
+
+Each module that needs one adds a `PeriodicJob` to `JOBS` (a workflow type, its input and a cron
+spec in Asia/Ho_Chi_Minh). `ensure` is idempotent: a second worker (or a restart) updates the
+existing schedule instead of failing, so several workers can start at once.
+"""
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from temporalio.client import (
+    Client, Schedule, ScheduleActionStartWorkflow, ScheduleAlreadyRunningError, ScheduleOverlapPolicy,
+    SchedulePolicy, ScheduleSpec, ScheduleUpdate, ScheduleUpdateInput,
+)
+
+from core.config import Settings
+from core.logging import log
+
+TIME_ZONE = "Asia/Ho_Chi_Minh"
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    schedule_id: str              # also the prefix of the started workflows' ids
+    workflow: str                 # workflow type name
+    cron: str                     # in TIME_ZONE, e.g. "0 6 * * *" every day at 06:00
+    make_input: Callable[[Settings], Any]
+    note: str = ""                # what it is for and which article asks for it
+
+
+JOBS: list[PeriodicJob] = []
+
+
+def schedule_of(job: PeriodicJob, settings: Settings) -> Schedule:
+    return Schedule(
+        action=ScheduleActionStartWorkflow(job.workflow, job.make_input(settings), id=job.schedule_id,
+                                           task_queue=settings.task_queue),
+        spec=ScheduleSpec(cron_expressions=[job.cron], time_zone_name=TIME_ZONE),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+
+
+async def ensure(client: Client, settings: Settings, jobs: list[PeriodicJob] | None = None) -> list[str]:
+    """Create each job's schedule, or bring an existing one up to date; returns their ids."""
+    done = []
+    for job in JOBS if jobs is None else jobs:
+        schedule = schedule_of(job, settings)
+        try:
+            await client.create_schedule(job.schedule_id, schedule)
+        except ScheduleAlreadyRunningError:
+            async def replace(_: ScheduleUpdateInput, schedule=schedule) -> ScheduleUpdate:
+                return ScheduleUpdate(schedule=schedule)
+            await client.get_schedule_handle(job.schedule_id).update(replace)
+        done.append(job.schedule_id)
+    if done:
+        log.info("schedules.ensured", schedules=done)
+    return done
