@@ -9,7 +9,7 @@ from api.params import IdPath
 from api.schemas import WorkflowHistoryView, WorkflowRunView, errors
 from services import histories
 
-router = APIRouter(prefix="/api/audit", tags=["audit"], responses=errors(401, 404, 503))
+router = APIRouter(prefix="/api/audit", tags=["audit"], responses=errors(401, 404, 422, 503))
 WorkflowId = Annotated[str, Path(max_length=128, description="A workflow's business id, e.g. onboarding/12")]
 
 
