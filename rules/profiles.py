@@ -72,6 +72,9 @@ COUNT_STARTS = {
     "paper_file": "ngày có hồ sơ giấy hợp lệ",
     "effective_date": "ngày văn bản có hiệu lực",
     "receipt": "ngày tiếp nhận hồ sơ trên phần mềm",
+    # an arrival from a ministry or another province: the (paper) file handed over with the person,
+    # not a record on the software (Quảng Ngãi Đ9.1.a, Hải Phòng Đ9.1.a)
+    "handover": "ngày nhận chuyển giao hồ sơ",
     "request": "ngày Sở Nội vụ nhận văn bản đề nghị",
     "month": "tháng phê duyệt",
     "retirement_date": "ngày nghỉ hưu",
