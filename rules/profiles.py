@@ -24,6 +24,7 @@ __all__ = [
     "COUNT_STARTS",
     "Rule",
     "EscalationPolicy",
+    "BackupPolicy",
     "Profile",
     "Layer",
     "UnknownProfile",
@@ -174,6 +175,26 @@ class EscalationPolicy:
 
 
 @dataclass(frozen=True)
+class BackupPolicy:
+    """How often the application database is backed up and how long backups are kept (the profile's
+    `[backup]` table). A province whose text sets no period or number keeps the defaults (monthly, three
+    months: Quảng Ngãi Đ10.2, Kon Tum Đ12.1), and its `note` says so."""
+    every_months: int = 1   # a backup every N months (the Schedule fires monthly; services/backups.py)
+    keep_months: int = 3    # backups are kept at least this many months, and at least this many verified ones
+    article: str = ""
+    instrument: str = ""
+    summary: str = ""
+    note: str = ""
+
+    @property
+    def legal_basis(self) -> str | None:
+        if not self.article:
+            return None
+        base = f"{self.article} {self.instrument}".strip()
+        return f"{base} — {self.summary}" if self.summary else base
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     version: str
@@ -187,6 +208,7 @@ class Profile:
     onboarding_envelope: str | None
     instrument: str = ""
     caveats: tuple[str, ...] = field(default=())
+    backup: BackupPolicy = BackupPolicy()
 
     def rule(self, name: str) -> Rule:
         try:
@@ -242,6 +264,22 @@ def _rule_from(name: str, raw: Mapping[str, Any], instrument: str, layer: str) -
         summary=str(raw.get("summary", "")),
         counts_from=counts_from,
     )
+
+
+def _backup_from(raw: Mapping[str, Any] | None, instrument: str, layer: str) -> BackupPolicy:
+    """The `[backup]` table of a province file; without one, the defaults."""
+    if raw is None:
+        return BackupPolicy()
+    policy = BackupPolicy(
+        every_months=int(raw.get("every_months", 1)), keep_months=int(raw.get("keep_months", 3)),
+        article=str(raw.get("article", "")).strip(), instrument=str(raw.get("instrument", instrument)).strip(),
+        summary=str(raw.get("summary", "")), note=str(raw.get("note", "")),
+    )
+    if policy.every_months < 1 or policy.keep_months < 1:
+        raise ValueError(f"{layer}.backup: every_months và keep_months phải từ 1 trở lên")
+    if not policy.article and not policy.note:
+        raise ValueError(f"{layer}.backup: thiếu điều khoản (article) hoặc ghi chú (note) giải thích vì sao không có")
+    return policy
 
 
 def _load_national() -> dict[str, Layer]:
@@ -330,6 +368,7 @@ def _build_versions(data: Mapping[str, Any]) -> list[Profile]:
                 onboarding_envelope=envelope,
                 instrument=instrument,
                 caveats=tuple(caveats),
+                backup=_backup_from(data.get("backup"), instrument, name),
             )
         )
     versions.sort(key=lambda p: p.effective_from)
