@@ -104,6 +104,8 @@ class DeadlineView(View):
     profile_version: str
     kind: str
     actor: str
+    counts_from: str = Field(description="The event the period counts from (rules.profiles.COUNT_STARTS)")
+    counts_from_label: str = Field(description="That event, in Vietnamese")
 
 
 # ---- tasks and people ------------------------------------------------------------------------

@@ -78,11 +78,13 @@ def _cmd_deadline(args: argparse.Namespace) -> int:
         print("không có thời hạn")
         print(rule.legal_basis)
         print(f"người thực hiện: {rule.actor}")
+        print(f"tính từ: {rule.counts_from_label} ({rule.counts_from})")
         return 0
     print(dl.due.isoformat())
     print(dl.legal_basis)
     if dl.opens is not None:
         print(f"mở từ {dl.opens.isoformat()}")
+    print(f"tính từ: {rule.counts_from_label} ({rule.counts_from})")
     return 0
 
 
@@ -94,8 +96,8 @@ def _cmd_profiles() -> int:
                   f"lớp: {' + '.join(p.layers)}")
             for r in p.rules.values():
                 amount = f" {r.amount}" if r.kind not in ("none", "immediate") else ""
-                print(f"    {r.name}: {r.kind}{amount}, {r.actor}, {r.article} [{r.layer}]"
-                      f" — {RULE_LABELS.get(r.name, '')}")
+                print(f"    {r.name}: {r.kind}{amount}, {r.actor}, {r.article} [{r.layer}], "
+                      f"tính từ {r.counts_from} — {RULE_LABELS.get(r.name, '')}")
     return 0
 
 

@@ -36,4 +36,5 @@ async def deadline(session: SessionDep, profile: str = Query(...), rule: str = Q
         due=result.due if result else None, opens=result.opens if result else None,
         legal_basis=result.legal_basis if result else rule_obj.legal_basis,
         rule=rule, profile=chosen.name, profile_version=chosen.version, kind=rule_obj.kind, actor=rule_obj.actor,
+        counts_from=rule_obj.counts_from, counts_from_label=rule_obj.counts_from_label,
     )

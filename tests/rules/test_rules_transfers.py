@@ -129,3 +129,17 @@ def test_superior_actor_only_where_the_seed_names_the_higher_authority():
                 for r in p.rules.values() if r.actor == "superior_hr"}
     assert superior == {("kon-tum", "transfer_send"), ("kon-tum", "transfer_receive"),
                         ("nghe-an", "transfer_send"), ("nghe-an", "transfer_receive")}
+
+
+def test_cli_shows_where_the_count_starts(capsys):
+    from rules.cli import main
+    assert main(["deadline", "kon-tum", "transfer_receive", "2026-03-02"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "2026-03-16"  # 10 working days from the effective date, not from a receipt
+    assert out[-1] == "tính từ: ngày văn bản có hiệu lực (effective_date)"
+    assert main(["deadline", "quang-ngai", "arrival_account", "2026-03-02"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "không có thời hạn" and out[-1] == "tính từ: ngày nhận chuyển giao hồ sơ (handover)"
+    assert main(["profiles"]) == 0
+    assert "update_personal: working_days 15, unit_hr, Điều 10 khoản 2 [kon-tum], tính từ paper_file" \
+        in capsys.readouterr().out
