@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import String, func, literal, literal_column, or_, select, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from unidecode import unidecode
@@ -67,6 +67,8 @@ async def register_hire(viewer: Viewer, inp: HireInput, *, session: AsyncSession
         raise Invalid("Đơn vị không tồn tại.", "unknown_unit")
     if not (permissions.is_hr_of(viewer, unit.id) or viewer.has("sonoivu_admin")):
         raise Forbidden("Đơn vị này nằm ngoài phạm vi quản lý của bạn.", "unit_out_of_scope")
+    if unit.successor_id is not None or (unit.valid_to is not None and unit.valid_to < inp.hired_on):  # merged
+        raise Invalid(f"Đơn vị «{unit.name}» đã giải thể hoặc sáp nhập, không còn tiếp nhận hồ sơ.", "unit_closed")
     _check_hire(inp, today)
     await _refuse_duplicate(session, viewer, inp)
     profile = get_profile(profile_name, on=inp.hired_on)
@@ -220,16 +222,63 @@ async def timeline(viewer: Viewer, person_id: int, *, session: AsyncSession, now
     return steps
 
 
+SEARCH_STATUSES = {"active": ("onboarding", "active"), "archived": ("archived",), "all": None}
+MIN_TRIGRAM_QUERY = 3  # pg_trgm extracts no trigram from a shorter pattern: units and grades need 3 characters
+# The current revision's grade, exactly as ix_revisions_grade_trgm indexes it (migration 0006), so the index serves it.
+GRADE_TEXT = ("hoso_fold(coalesce(profile_revisions.data->>'grade_code', '') || ' ' || "
+              "coalesce(profile_revisions.data->>'grade_name', ''))")
+
+
+def _like_escaped(text: str) -> str:
+    """The text as a literal inside a LIKE pattern (backslash is PostgreSQL's default escape)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 async def search(viewer: Viewer, q: str = "", status: str = "active",
                  limit: int = 100, *, session: AsyncSession) -> list[Person]:
+    return list((await session.execute(search_statement(viewer, q, status, limit))).scalars())
+
+
+def search_statement(viewer: Viewer, q: str = "", status: str = "active", limit: int = 100):
+    """The select of `search`: people in the viewer's scope (`people_query`) with the status asked for, whose name
+    (with or without diacritics, any part of it), citizen ID (whole or its first digits), unit (name or code) or
+    grade (ngạch code or name of the approved version) matches `q`.
+
+    Folded and matched in PostgreSQL (`hoso_fold` = lower(unaccent()), pg_trgm): each branch is one indexed
+    `LIKE '%…%'` (the GIN trigram indexes of migration 0006), the branches a UNION of person ids; name matches
+    first, closest by trigram similarity."""
     query = people_query(viewer)
-    if status == "active":
-        query = query.where(Person.status.in_(("onboarding", "active")))
-    elif status == "archived":
-        query = query.where(Person.status == "archived")
-    key = search_key(q)
-    if key:
-        digits = q.strip()
-        query = query.where(or_(Person.search_name.contains(key), Person.citizen_id.startswith(digits)))
-    query = query.order_by(func.lower(Person.search_name), Person.id).limit(limit)
-    return list((await session.execute(query)).scalars())
+    statuses = SEARCH_STATUSES.get(status, SEARCH_STATUSES["active"])
+    if statuses is not None:
+        query = query.where(Person.status.in_(statuses))
+    words = " ".join((q or "").split())
+    name = _fold(Person.full_name)
+    if not words:
+        return query.order_by(name, Person.id).limit(limit)
+    pattern = _fold(_like_escaped(words))
+    contains = literal("%", String) + pattern + literal("%", String)
+    branches = [select(Person.id).where(name.like(contains))]
+    if words.isascii() and words.isdigit():  # a citizen ID, whole or its first digits
+        branches.append(select(Person.id).where(*_citizen_id_prefix(words)))
+    if len(words) >= MIN_TRIGRAM_QUERY:
+        branches.append(select(Person.id).join(Unit, Unit.id == Person.unit_id).where(
+            or_(_fold(Unit.name).like(contains), _fold(Unit.code).like(pattern + literal("%", String)))))
+        branches.append(select(Person.id).join(ProfileRevision, ProfileRevision.id == Person.current_revision_id)
+                        .where(literal_column(GRADE_TEXT, String).like(contains)))
+    return (query.where(Person.id.in_(union(*branches)))
+            .order_by(name.like(contains).desc(), func.similarity(name, _fold(words)).desc(), name, Person.id)
+            .limit(limit))
+
+
+def _citizen_id_prefix(digits: str) -> list:
+    """citizen_id starts with `digits`: LIKE for the meaning, and the range of digit strings with that prefix, which
+    the unique btree index serves in any collation (far cheaper than trigrams of 12 digits, which repeat)."""
+    conditions = [Person.citizen_id.like(digits + "%"), Person.citizen_id >= digits]
+    if digits.strip("9"):  # «0519» → below «052»; a prefix of nines has no upper bound
+        conditions.append(Person.citizen_id < str(int(digits) + 1).zfill(len(digits)))
+    return conditions
+
+
+def _fold(value):
+    """hoso_fold(value) in SQL: lower(unaccent(value)), the expression the trigram indexes hold."""
+    return func.hoso_fold(value, type_=String)
