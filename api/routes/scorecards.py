@@ -19,8 +19,8 @@ async def month_scorecards(viewer: CurrentUser, session: SessionDep, month: str 
     return [ScorecardRow(**{**row.__dict__, "on_time_rate": row.on_time_rate}) for row in rows]
 
 
-@router.get("/scorecards.xlsx", responses={200: {"content": {XLSX: {}}, "description": "The month as xlsx"}},
-            response_class=Response)
+@router.get("/scorecards.xlsx", response_class=Response, responses={200: {
+    "description": "The month as xlsx", "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
 async def month_scorecards_xlsx(viewer: CurrentUser, session: SessionDep, month: str = MONTH) -> Response:
     rows = await scorecards.month(viewer, month, session=session)
     return Response(scorecards.to_xlsx(rows, month), media_type=XLSX,
