@@ -13,6 +13,10 @@ Counting rules (Civil Code 2015 Art. 147–148):
   day of the month, not shifted on a day off (shifting into the next month would
   overlap next month's approval cycle);
 - ``none``: an actor is assigned but the law sets no deadline -> ``None``.
+- ``months_before`` N ("trước 06 tháng, tính đến ngày nghỉ hưu"): counts *backwards* from the
+  start (the retirement date): the corresponding day N months earlier (Art. 148's "ngày tương
+  ứng", the month's last day when it has none); a day off moves it to the working day before,
+  never after (a later day would no longer be N months before).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from .profiles import EscalationPolicy, Profile
 __all__ = [
     "Deadline",
     "VN_TZ",
+    "add_months",
     "compute_deadline",
     "due_datetime",
     "reminder_date",
@@ -47,6 +52,14 @@ class Deadline:
 
 def _last_day(d: date) -> date:
     return date(d.year, d.month, _cal.monthrange(d.year, d.month)[1])
+
+
+def add_months(d: date, n: int) -> date:
+    """The corresponding day ``n`` months later (earlier if ``n < 0``); the month's last day when
+    that month has no such day (Civil Code 2015 Art. 148: 31/08 - 6 months = 28 or 29/02)."""
+    index = d.year * 12 + d.month - 1 + n
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(d.day, _cal.monthrange(year, month + 1)[1]))
 
 
 def compute_deadline(
@@ -75,6 +88,10 @@ def compute_deadline(
     elif kind == "monthly_last_days":
         due = _last_day(start)
         opens = due - timedelta(days=rule.amount - 1)
+    elif kind == "months_before":
+        due = add_months(start, -rule.amount)
+        if not calendar.is_working_day(due):
+            due = calendar.sub_working_days(due, 1)
     else:  # pragma: no cover - validated when loading TOML
         raise ValueError(f"Loại thời hạn không hỗ trợ: {kind}")
     return Deadline(

@@ -5,6 +5,12 @@ province lists its layers bottom-up (e.g. ``("nd-27-2026", "quang-ngai")``).
 The national layer only *fills gaps*: its rule is used only when the province has
 no such rule, or only names the actor without setting a deadline (kind
 ``"none"``). Provincial rules always win.
+
+Below every version, whatever its declared layers, lie the *statute layers*
+(``rules/profiles/statutes.toml``): duties that national laws give every agency
+(e.g. the retirement notice and decision). They are merged first, so a national
+layer never replaces them (it only fills gaps) and a province's own rule does,
+the same way as over a national rule.
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ __all__ = [
     "list_profiles",
     "profile_versions",
     "national_layers",
+    "STATUTE_LAYERS",
+    "statute_layers",
 ]
 
 RULE_NAMES = (
@@ -49,6 +57,8 @@ RULE_NAMES = (
     "arrival_account",
     "arrival_sync",
     "status_change",
+    "retirement_notice",
+    "retirement_decision",
 )
 PROFILE_NAMES = ("quang-ngai", "kon-tum", "binh-dinh", "nghe-an", "hai-phong")
 
@@ -59,6 +69,7 @@ KINDS = (
     "monthly_before_day",
     "monthly_last_days",
     "none",
+    "months_before",  # counts backwards from its start (e.g. 6 months before the retirement date)
 )
 # superior_hr: the HR of the higher authority that manages the person ("cấp trên theo phân cấp quản
 # lý", Kon Tum Đ11.2, Nghệ An Đ10.2): unit_hr of the nearest unit above the person's own agency.
@@ -95,6 +106,8 @@ DEFAULT_COUNTS_FROM = {
     "arrival_account": "receipt",
     "arrival_sync": "request",
     "status_change": "effective_date",
+    "retirement_notice": "retirement_date",
+    "retirement_decision": "retirement_date",
 }
 
 # Short Vietnamese labels of the steps, used in error messages / CLI.
@@ -112,6 +125,8 @@ RULE_LABELS = {
     "arrival_account": "tạo tài khoản cho người chuyển đến từ bộ, ngành, tỉnh khác",
     "arrival_sync": "Sở Nội vụ đồng bộ dữ liệu người chuyển đến",
     "status_change": "điều chỉnh tình trạng hồ sơ khi nghỉ, chuyển đi",
+    "retirement_notice": "thông báo bằng văn bản về thời điểm nghỉ hưu",
+    "retirement_decision": "ra quyết định nghỉ hưu",
 }
 
 _DIR = Path(__file__).resolve().parent / "profiles"
@@ -283,7 +298,11 @@ def _backup_from(raw: Mapping[str, Any] | None, instrument: str, layer: str) -> 
 
 
 def _load_national() -> dict[str, Layer]:
-    data = tomllib.loads((_DIR / "national.toml").read_text(encoding="utf-8"))
+    return _load_layers("national.toml")
+
+
+def _load_layers(filename: str) -> dict[str, Layer]:
+    data = tomllib.loads((_DIR / filename).read_text(encoding="utf-8"))
     out: dict[str, Layer] = {}
     for lname, raw in data.get("layers", {}).items():
         out[lname] = Layer(
@@ -299,10 +318,17 @@ def _load_national() -> dict[str, Layer]:
 
 
 _NATIONAL = _load_national()
+# laws every agency applies, under every version's layers (merged bottom-up, in file order)
+_STATUTES = _load_layers("statutes.toml")
+STATUTE_LAYERS = tuple(_STATUTES)
 
 
 def national_layers() -> Mapping[str, Layer]:
     return MappingProxyType(_NATIONAL)
+
+
+def statute_layers() -> Mapping[str, Layer]:
+    return MappingProxyType(_STATUTES)
 
 
 def _build_versions(data: Mapping[str, Any]) -> list[Profile]:
@@ -329,6 +355,9 @@ def _build_versions(data: Mapping[str, Any]) -> list[Profile]:
             raise ValueError(f"{name}: lớp trên cùng phải là tỉnh")
         merged: dict[str, Rule] = {}
         caveats: list[str] = []
+        for statute in _STATUTES.values():  # the bottom of every version
+            for rname, raw in statute.rules.items():
+                merged[rname] = _rule_from(rname, raw, statute.instrument, statute.name)
         # Bottom-up: the national layer only fills the province's gaps.
         for lname in layers[:-1]:
             layer = _NATIONAL.get(lname)
@@ -340,6 +369,7 @@ def _build_versions(data: Mapping[str, Any]) -> list[Profile]:
                 if rname in merged and merged[rname].kind != "none":
                     continue
                 merged[rname] = _rule_from(rname, raw, layer.instrument, lname)
+        caveats += [f"{statute.name}: {statute.note}" for statute in _STATUTES.values() if not statute.verified]
         for rname, rule in own.items():
             below = merged.get(rname)
             if below is not None and rule.kind == "none" and below.kind != "none":

@@ -7,6 +7,7 @@ from rules.profiles import (
     KINDS,
     PROFILE_NAMES,
     RULE_NAMES,
+    STATUTE_LAYERS,
     UnknownProfile,
     UnknownRule,
     get_profile,
@@ -54,7 +55,7 @@ def test_every_rule_has_article_instrument_and_valid_fields():
             assert r.instrument.strip(), (p.name, name)
             assert r.kind in KINDS
             assert r.actor in ACTORS
-            assert r.layer in (p.name, "nd-27-2026")
+            assert r.layer in (p.name, "nd-27-2026", *STATUTE_LAYERS)
             assert r.article in r.legal_basis and r.instrument in r.legal_basis
             if r.kind in ("working_days", "calendar_days", "monthly_before_day", "monthly_last_days"):
                 assert r.amount > 0
