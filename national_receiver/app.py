@@ -4,6 +4,9 @@ POST /api/v1/records   header Idempotency-Key, JSON object with at least citizen
                        → 201 {"id": "<uuid>"} on first receipt; a repeated key → 200 {"id": <same>}
                          (or 409 {"id": <same>} when told duplicate_status=409), stored once
 GET  /api/v1/records   every stored record, oldest first
+GET  /api/v1/records/{citizen_id}
+                       → 200 the latest record received for that citizen (as listed above), 404 when none
+                         (an arrival's pull; fail_next answers it too)
 POST /control          {"fail_next": N, "status": 503, "delay_ms": M, "delay_next": K,
                         "delay_phase": "before"|"after", "duplicate_status": 200|409, "reset": true}
 GET  /control          the current control settings
@@ -12,6 +15,7 @@ GET  /control/stats    {"received": n, "duplicates": k, "failed_injected": f}
 import asyncio
 import hashlib
 import json
+import re
 import sqlite3
 import uuid
 from datetime import UTC, datetime
@@ -33,8 +37,10 @@ CREATE TABLE IF NOT EXISTS records (
     payload TEXT NOT NULL,
     received_at TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS records_citizen ON records (citizen_id, seq);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
+CITIZEN_ID = re.compile(r"[0-9]{12}")
 
 
 class Store:
@@ -81,6 +87,15 @@ class Store:
                                  "FROM records ORDER BY seq").fetchall()
         return [{"id": r[0], "idempotency_key": r[1], "citizen_id": r[2], "revision": r[3],
                  "payload": json.loads(r[4]), "received_at": r[5]} for r in rows]
+
+    def latest(self, citizen_id: str) -> dict[str, Any] | None:
+        """The last record received for a citizen ID, None when there is none."""
+        row = self.conn.execute("SELECT id, idempotency_key, citizen_id, revision, payload, received_at "
+                                "FROM records WHERE citizen_id = ? ORDER BY seq DESC LIMIT 1", (citizen_id,)).fetchone()
+        if row is None:
+            return None
+        return {"id": row[0], "idempotency_key": row[1], "citizen_id": row[2], "revision": row[3],
+                "payload": json.loads(row[4]), "received_at": row[5]}
 
     def count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM records").fetchone()[0]
@@ -151,6 +166,21 @@ def create_app(store_path: Path | None = None) -> FastAPI:
     @app.get("/api/v1/records")
     async def records():
         return store.records()
+
+    @app.get("/api/v1/records/{citizen_id}")
+    async def latest(citizen_id: str):
+        """An arrival's pull: the latest record received for the citizen ID."""
+        control: Control = state["control"]
+        if control.fail_next > 0:
+            control.fail_next -= 1
+            state["failed_injected"] += 1
+            return JSONResponse({"error": "injected failure"}, status_code=control.status)
+        if not CITIZEN_ID.fullmatch(citizen_id):
+            return JSONResponse({"error": "a citizen ID is 12 digits"}, status_code=422)
+        record = store.latest(citizen_id)
+        if record is None:
+            return JSONResponse({"error": "no record for this citizen ID"}, status_code=404)
+        return record
 
     @app.post("/control")
     async def control(update: ControlUpdate):

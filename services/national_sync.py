@@ -8,6 +8,7 @@ A resend after a lost acknowledgement carries the same key, so the national side
 """
 import hashlib
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -188,6 +189,53 @@ class NationalClient:
             raise RetryableSyncError(f"national database answered {status}: {response.text[:300]}", status=status)
         raise RejectedSyncError(f"national database refused the record ({status}): {response.text[:500]}",
                                 status=status)
+
+    async def fetch(self, citizen_id: str) -> dict[str, Any] | None:
+        """The latest record the national side holds for a citizen ID (an arrival's pull), None when it has none.
+
+        GET {base}/api/v1/records/{citizen_id}: the same timeout and the same retryable/rejected split as
+        `send`; 404 is "no record", not an error."""
+        if not CITIZEN_ID.fullmatch(citizen_id or ""):
+            raise RejectedSyncError(f"not a 12-digit citizen ID: {citizen_id!r}")
+        try:
+            async with httpx.AsyncClient(timeout=self.timeout, transport=self.transport) as http:
+                response = await http.get(f"{self.base_url}{RECORDS_PATH}/{citizen_id}")
+        except httpx.TimeoutException as err:
+            raise RetryableSyncError(f"timeout after {self.timeout}s: {type(err).__name__}") from err
+        except httpx.TransportError as err:
+            raise RetryableSyncError(f"cannot reach the national database: {type(err).__name__}: {err}") from err
+
+        status = response.status_code
+        if status == 404:
+            return None
+        if status == 200:
+            record = _pulled_record(response, citizen_id)
+            if record is None:
+                raise RejectedSyncError(f"200 without a record of {citizen_id}: {response.text[:300]}", status=status)
+            return record
+        if status >= 500 or status in RETRYABLE_4XX:
+            raise RetryableSyncError(f"national database answered {status}: {response.text[:300]}", status=status)
+        raise RejectedSyncError(f"national database refused the pull ({status}): {response.text[:500]}",
+                                status=status)
+
+
+CITIZEN_ID = re.compile(r"[0-9]{12}")
+
+
+def _pulled_record(response: httpx.Response, citizen_id: str) -> dict[str, Any] | None:
+    """The answer of a pull when it is a record of that citizen (an id, the citizen ID, a payload with its CV)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if not isinstance(body, dict) or body.get("id") in (None, "") or len(str(body["id"])) > 128:
+        return None
+    payload = body.get("payload")
+    if not isinstance(payload, dict) or not isinstance(payload.get("data"), dict):
+        return None
+    if str(body.get("citizen_id")) != citizen_id or str(payload.get("citizen_id")) != citizen_id:
+        return None
+    return {**body, "id": str(body["id"])}
 
 
 def _remote_id(response: httpx.Response) -> str | None:
