@@ -5,6 +5,7 @@ from core.db import Database
 
 def all_activities(db: Database, settings: Settings, client=None) -> list:
     from activities.approvals import ApprovalActivities
+    from activities.arrivals import ArrivalActivities
     from activities.deadlines import DeadlineActivities
     from activities.exports import ExportActivities
     from activities.national_db import NationalDbActivities
@@ -13,5 +14,5 @@ def all_activities(db: Database, settings: Settings, client=None) -> list:
 
     groups = [group(db, settings, client) for group in (
         DeadlineActivities, TaskActivities, PeopleActivities, ApprovalActivities, NationalDbActivities,
-        ExportActivities)]
+        ExportActivities, ArrivalActivities)]
     return [fn for group in groups for fn in group.functions()]

@@ -7,14 +7,15 @@ backoff; every attempt carries the row's idempotency key, so the record is store
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.base import ActivityGroup, now
+from activities.base import ActivityGroup, now, refuse
 from core.config import Settings
 from core.db import Database
-from services import national_sync
+from services import arrivals, national_sync
+from services.errors import DomainError
 from services.national_sync import NationalClient, NationalSyncError
-from workflows.contracts import SendInput, SendResult  # defined there; re-exported here
+from workflows.contracts import Pulled, PullInput, SendInput, SendResult  # defined there; re-exported here
 
-__all__ = ["NationalDbActivities", "SendInput", "SendResult"]
+__all__ = ["NationalDbActivities", "Pulled", "PullInput", "SendInput", "SendResult"]
 
 
 class NationalDbActivities(ActivityGroup):
@@ -58,3 +59,30 @@ class NationalDbActivities(ActivityGroup):
                 current = await national_sync.get(row.id, session=session)
                 return SendResult(row.id, current.remote_id if current else remote_id, already_sent=True)
         return SendResult(row.id, remote_id, already_sent=False)
+
+    @activity.defn(name="national_db.pull")
+    async def pull(self, inp: PullInput) -> Pulled:
+        """An arrival's pull (Sở Nội vụ's task): fetch the person's latest record from the national database with
+        no transaction open, then keep it as their draft revision once its identity matches. A refusal (no record,
+        identity not matching, the national side refusing) is not retried and keeps the task open; an unreachable
+        national side is retried by the caller's policy, then refused the same way."""
+        try:
+            async with self.db.session() as session:
+                _, person = await arrivals.pull_task(inp.task_id, inp.actor_user_id, session=session)
+            if self._national is None and not self.settings.national_db_url:
+                raise arrivals.not_configured()
+            try:
+                record = await self.national_client().fetch(person.citizen_id)
+            except NationalSyncError as err:
+                if not err.retryable:
+                    raise arrivals.rejected(str(err), err.status) from err
+                refusal = arrivals.unavailable(str(err))
+                raise ApplicationError(refusal.message, {"code": refusal.code, "status": refusal.status,
+                                                         **refusal.extra}, type=refusal.code) from err
+            if record is None:
+                raise arrivals.not_found(person)
+            async with self.db.session() as session:
+                revision = await arrivals.store_pulled(inp.task_id, inp.actor_user_id, record, now(), session=session)
+                return Pulled(revision.id, record["id"])
+        except DomainError as err:
+            raise refuse(err) from err

@@ -5,6 +5,7 @@ from temporalio.worker import Worker
 from activities import all_activities
 from core.config import Settings
 from core.db import Database
+from workflows.arrival import ArrivalWorkflow
 from workflows.monthly_approval import MonthlyApprovalWorkflow
 from workflows.onboarding import OnboardingWorkflow
 from workflows.profile_update import ProfileUpdateWorkflow
@@ -12,7 +13,8 @@ from workflows.province_approval import ProvinceApprovalWorkflow
 
 
 def workflow_classes() -> list:
-    return [OnboardingWorkflow, ProfileUpdateWorkflow, MonthlyApprovalWorkflow, ProvinceApprovalWorkflow]
+    return [OnboardingWorkflow, ProfileUpdateWorkflow, MonthlyApprovalWorkflow, ProvinceApprovalWorkflow,
+            ArrivalWorkflow]
 
 
 def build_worker(client: Client, db: Database, settings: Settings, *, task_queue: str | None = None) -> Worker:

@@ -12,6 +12,7 @@ from workflows.contracts import (
     MilestoneInput, OnboardingInput, OpenedTask, OpenTaskInput, PersonStatusInput, ProvinceApprovalInput,
     Schedule, ScheduleInput, SendInput, SendResult, Signed, TaskResult, UnitSignedInput,
 )
+from workflows.contracts import ArrivalDoneInput, ArrivalStageInput, Pulled, PullInput, TransferInput  # workflows/arrival.py
 
 
 def _signature(name: str):
@@ -100,3 +101,19 @@ async def produce_export(inp: ExportInput) -> None: ...
 
 @_signature("national_db.send")
 async def send_to_national(inp: SendInput) -> SendResult: ...
+
+
+@_signature("arrivals.begin")
+async def begin_arrival(inp: TransferInput) -> str: ...
+
+
+@_signature("arrivals.stage")
+async def arrival_stage(inp: ArrivalStageInput) -> None: ...
+
+
+@_signature("arrivals.finish")
+async def finish_arrival(inp: ArrivalDoneInput) -> None: ...
+
+
+@_signature("national_db.pull")
+async def pull_national(inp: PullInput) -> Pulled: ...

@@ -208,3 +208,32 @@ class TransferInput:
     profile_version: str
     effective_on: str        # the decision's effective date
     paper_file_on: str | None = None  # when a valid paper file arrived, if the profile counts from it
+
+
+# ---- arrivals from a ministry or another province (workflows/arrival.py) ---------------------------
+
+@dataclass
+class PullInput:
+    """Sở Nội vụ's completion of the pull task: fetch the person's record from the national database."""
+    task_id: int
+    actor_user_id: int
+
+
+@dataclass
+class Pulled:
+    revision_id: int   # the person's draft revision (kind "arrival") holding the pulled record
+    remote_id: str     # the national database's id of the record pulled
+
+
+@dataclass
+class ArrivalStageInput:
+    """Where an arrival stands (transfers.stage), with an audit row."""
+    transfer_id: int
+    stage: str
+
+
+@dataclass
+class ArrivalDoneInput:
+    """The arrival's record is approved: the person is active, the transfer done."""
+    transfer_id: int
+    revision_id: int
