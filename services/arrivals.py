@@ -24,6 +24,17 @@ PULL_STEP = "pull_national"
 # system's managing body creates all accounts), else none (the step's default actor, no deadline).
 ACCOUNT_RULES = ("arrival_account", "account_creation")
 IDENTITY = {"citizen_id": "số CCCD", "sex": "giới tính", "date_of_birth": "ngày sinh"}
+# The arrival's stages (transfers.stage) and the label of its revision kind, for the pages.
+STAGES = {
+    "starting": "Đang khởi tạo",
+    "account": "Chờ đơn vị tiếp nhận tạo lập tài khoản cá nhân",
+    "sync": "Chờ Sở Nội vụ đồng bộ hồ sơ từ CSDL quốc gia",
+    "self_entry": "Chờ cá nhân kiểm tra, bổ sung dữ liệu",
+    "review": "Chờ cán bộ tổ chức kiểm tra",
+    "approval": "Chờ phê duyệt dữ liệu tháng",
+    "done": "Đã hoàn tất",
+}
+REVISION_KINDS = {KIND: "Tiếp nhận từ bộ, ngành, tỉnh khác (đồng bộ từ CSDL quốc gia)"}
 
 
 def account_rule(profile: str, version: str) -> str:
@@ -38,6 +49,8 @@ async def transfer_of(workflow_id: str, *, session: AsyncSession) -> Transfer | 
 
 async def set_stage(transfer_id: int, stage: str, *, session: AsyncSession) -> None:
     """Where the arrival stands, for the pages; an audit row per step."""
+    if stage not in STAGES:
+        raise ValueError(f"unknown arrival stage {stage!r}")
     transfer = await session.get(Transfer, transfer_id)
     if transfer is None or transfer.stage == stage:
         return
