@@ -11,8 +11,9 @@ def all_activities(db: Database, settings: Settings, client=None) -> list:
     from activities.national_db import NationalDbActivities
     from activities.people import PeopleActivities
     from activities.tasks import TaskActivities
+    from activities.transfers import TransferActivities
 
     groups = [group(db, settings, client) for group in (
         DeadlineActivities, TaskActivities, PeopleActivities, ApprovalActivities, NationalDbActivities,
-        ExportActivities, ArrivalActivities)]
+        ExportActivities, ArrivalActivities, TransferActivities)]
     return [fn for group in groups for fn in group.functions()]

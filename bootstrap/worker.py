@@ -10,11 +10,12 @@ from workflows.monthly_approval import MonthlyApprovalWorkflow
 from workflows.onboarding import OnboardingWorkflow
 from workflows.profile_update import ProfileUpdateWorkflow
 from workflows.province_approval import ProvinceApprovalWorkflow
+from workflows.transfer import TransferWorkflow
 
 
 def workflow_classes() -> list:
     return [OnboardingWorkflow, ProfileUpdateWorkflow, MonthlyApprovalWorkflow, ProvinceApprovalWorkflow,
-            ArrivalWorkflow]
+            ArrivalWorkflow, TransferWorkflow]
 
 
 def build_worker(client: Client, db: Database, settings: Settings, *, task_queue: str | None = None) -> Worker:

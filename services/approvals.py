@@ -112,7 +112,14 @@ async def open_approval(inp: ApprovalInput, workflow_id: str,
 
 
 async def add_items(approval_id: int, revision_ids: list[int], *, session: AsyncSession) -> None:
+    # A revision withdrawn meanwhile (a cancelled leaving, services/moves.cancel) does not join the batch; the
+    # lock waits for a cancel being applied.
+    statuses = dict((await session.execute(select(ProfileRevision.id, ProfileRevision.status).where(
+        ProfileRevision.id.in_(revision_ids or [-1])).with_for_update())).all())
+    withdrawn = {revision_id for revision_id, status in statuses.items() if status == "withdrawn"}
     for revision_id in revision_ids:
+        if revision_id in withdrawn:
+            continue
         await session.execute(insert(ApprovalItem).values(approval_id=approval_id, revision_id=revision_id,
                                                           decision="pending")
                               .on_conflict_do_update(index_elements=["revision_id"], set_={"approval_id": approval_id},

@@ -2,7 +2,9 @@
 
 One open transfer (or leaving) per person at a time: checked here and held by the partial unique
 index `uq_transfers_open_person`. The workflow (`transfer/{id}`: workflows/transfer.py, or
-workflows/arrival.py for an arrival) does the steps; the record changes unit at the handover.
+workflows/arrival.py for an arrival) does the steps; the record changes unit at the handover. `cancel`
+asks the workflow (Update `cancel_transfer`), whose activity closes the open tasks; the transfer's stage
+(services/moves.STAGES) is kept current by the workflow.
 """
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -10,18 +12,20 @@ from datetime import date, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
 from models import Person, ProfileRevision, Transfer, Unit
-from models.transfers import LEAVING_REASONS, TRANSFER_KINDS
+from models.transfers import LEAVING_REASONS, TRANSFER_KINDS, TRANSFER_STATUSES
 from rules.profiles import get_profile
-from services import audit, org, people, permissions
+from services import audit, moves, org, people, permissions
 from services.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
 from services.onboarding import cancel_if_not_saved
 from services.scope import Viewer, readable_person
-from workflows.contracts import TransferInput
+from services.moves import STAGES, stage_label  # noqa: F401 - the stages' labels, for the pages
+from workflows.contracts import TransferCancelInput, TransferCancelled, TransferInput
 
 MAX_DECISION_NO = 64
 MAX_REASON = 255
@@ -242,3 +246,45 @@ async def in_progress(viewer: Viewer, *, session: AsyncSession, status: str = "o
     if status != "all":
         query = query.where(Transfer.status == status)
     return list((await session.execute(query.order_by(Transfer.created_at.desc(), Transfer.id.desc()))).scalars())
+
+
+async def cancel(client: Client, session: AsyncSession, viewer: Viewer, transfer_id: int, reason: str) -> Transfer:
+    """Cancel a transfer before its handover (a leaving: before its status change is approved): its open tasks
+    close as cancelled and the record stays where it was. HR of the unit the record is at, or Sở Nội vụ."""
+    transfer = await readable_transfer(viewer, transfer_id, session=session)
+    own_unit = transfer.from_unit_id or transfer.to_unit_id
+    if viewer.read_only or not (permissions.is_hr_of(viewer, own_unit) or viewer.has("sonoivu_admin")):
+        raise Forbidden("Chỉ cán bộ tổ chức của đơn vị đang quản lý hồ sơ hoặc Sở Nội vụ được hủy điều chuyển.",
+                        "forbidden")
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("Ghi lý do hủy.", "missing_reason")
+    if len(reason) > MAX_REASON:
+        raise Invalid(f"Lý do hủy ghi tối đa {MAX_REASON} ký tự.", "bad_reason")
+    if transfer.status != "open":
+        raise Conflict(f"Điều chuyển số {transfer.id} {TRANSFER_STATUSES[transfer.status].lower()}; không hủy được.",
+                       f"transfer_{transfer.status}")
+    if transfer.handed_over_at is not None:
+        raise Conflict(moves.handed_over_message(transfer), "transfer_handed_over")
+    request = TransferCancelInput(transfer_id=transfer.id, reason=reason, actor=viewer.username)
+    handle = client.get_workflow_handle(transfer.workflow_id)
+    await session.rollback()  # end the read transaction: the workflow's activity writes in its own
+    try:
+        result = await handle.execute_update(
+            "cancel_transfer", request, result_type=TransferCancelled)
+    except WorkflowUpdateFailedError as err:
+        raise _refusal(err) from err
+    except RPCError as err:
+        raise Conflict("Quy trình của điều chuyển này đã kết thúc hoặc không phản hồi.", "workflow_unavailable") from err
+    if not result.cancelled:
+        raise Conflict(result.message or "Không hủy được điều chuyển.", result.code or "not_cancelled")
+    return await session.get(Transfer, transfer_id, populate_existing=True)
+
+
+def _refusal(err: WorkflowUpdateFailedError) -> Conflict:
+    cause = err.cause
+    while cause is not None and not isinstance(cause, ApplicationError):
+        cause = cause.cause
+    details = cause.details[0] if cause is not None and cause.details and isinstance(cause.details[0], dict) else {}
+    return Conflict(cause.message if cause is not None else "Không hủy được điều chuyển.",
+                    details.get("code") or "not_cancelled")

@@ -12,6 +12,7 @@ from workflows.contracts import (
     MilestoneInput, OnboardingInput, OpenedTask, OpenTaskInput, PersonStatusInput, ProvinceApprovalInput,
     Schedule, ScheduleInput, SendInput, SendResult, Signed, TaskResult, UnitSignedInput,
 )
+from workflows.contracts import MergerBatchInput, MergerProgress  # unit mergers (workflows/merger.py)
 from workflows.contracts import ArrivalDoneInput, ArrivalStageInput, Pulled, PullInput, TransferInput  # workflows/arrival.py
 
 
@@ -117,3 +118,12 @@ async def finish_arrival(inp: ArrivalDoneInput) -> None: ...
 
 @_signature("national_db.pull")
 async def pull_national(inp: PullInput) -> Pulled: ...
+
+
+@_signature("mergers.move_batch")
+async def move_merger_batch(inp: MergerBatchInput) -> MergerProgress: ...
+
+
+@_signature("mergers.finish")
+async def finish_merger(merger_id: int) -> int: ...
+

@@ -237,3 +237,30 @@ class ArrivalDoneInput:
     """The arrival's record is approved: the person is active, the transfer done."""
     transfer_id: int
     revision_id: int
+
+
+# ---- unit mergers ---------------------------------------------------------------------------------
+
+@dataclass
+class MergerInput:
+    """A unit merged into its successor (one row of `mergers`), workflow `merger/{merger_id}`."""
+    merger_id: int
+    from_unit_id: int
+    to_unit_id: int
+    effective_on: str         # people move on this day (the workflow waits for it); the old unit ends the day before
+    batch_size: int = 100     # people moved per activity, in one transaction
+    batches_per_run: int = 20  # then continue-as-new, so each run's history stays small
+
+
+@dataclass
+class MergerBatchInput:
+    merger_id: int
+    limit: int
+
+
+@dataclass
+class MergerProgress:
+    moved: int       # by this batch
+    total_moved: int  # by the merger so far (its merger_moves rows)
+    remaining: int   # still in the old unit or its sub-units
+
