@@ -13,6 +13,7 @@ from workflows.contracts import (
     Schedule, ScheduleInput, SendInput, SendResult, Signed, TaskResult, UnitSignedInput,
 )
 from workflows.contracts import MergerBatchInput, MergerProgress  # unit mergers (workflows/merger.py)
+from workflows.contracts import TransferCancelInput, TransferCancelled, TransferStageInput  # workflows/transfer.py
 from workflows.contracts import ArrivalDoneInput, ArrivalStageInput, Pulled, PullInput, TransferInput  # workflows/arrival.py
 
 
@@ -104,6 +105,26 @@ async def produce_export(inp: ExportInput) -> None: ...
 async def send_to_national(inp: SendInput) -> SendResult: ...
 
 
+@_signature("mergers.move_batch")
+async def move_merger_batch(inp: MergerBatchInput) -> MergerProgress: ...
+
+
+@_signature("mergers.finish")
+async def finish_merger(merger_id: int) -> int: ...
+
+
+@_signature("transfers.stage")
+async def transfer_stage(inp: TransferStageInput) -> None: ...
+
+
+@_signature("transfers.cancel")
+async def cancel_transfer(inp: TransferCancelInput) -> TransferCancelled: ...
+
+
+@_signature("transfers.archive")
+async def archive_leaver(transfer_id: int) -> None: ...
+
+
 @_signature("arrivals.begin")
 async def begin_arrival(inp: TransferInput) -> str: ...
 
@@ -118,12 +139,4 @@ async def finish_arrival(inp: ArrivalDoneInput) -> None: ...
 
 @_signature("national_db.pull")
 async def pull_national(inp: PullInput) -> Pulled: ...
-
-
-@_signature("mergers.move_batch")
-async def move_merger_batch(inp: MergerBatchInput) -> MergerProgress: ...
-
-
-@_signature("mergers.finish")
-async def finish_merger(merger_id: int) -> int: ...
 

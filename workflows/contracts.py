@@ -210,6 +210,55 @@ class TransferInput:
     paper_file_on: str | None = None  # when a valid paper file arrived, if the profile counts from it
 
 
+# ---- unit mergers ---------------------------------------------------------------------------------
+
+@dataclass
+class MergerInput:
+    """A unit merged into its successor (one row of `mergers`), workflow `merger/{merger_id}`."""
+    merger_id: int
+    from_unit_id: int
+    to_unit_id: int
+    effective_on: str         # people move on this day (the workflow waits for it); the old unit ends the day before
+    batch_size: int = 100     # people moved per activity, in one transaction
+    batches_per_run: int = 20  # then continue-as-new, so each run's history stays small
+
+
+@dataclass
+class MergerBatchInput:
+    merger_id: int
+    limit: int
+
+
+@dataclass
+class MergerProgress:
+    moved: int       # by this batch
+    total_moved: int  # by the merger so far (its merger_moves rows)
+    remaining: int   # still in the old unit or its sub-units
+
+
+@dataclass
+class TransferStageInput:
+    """Where a transfer stands (transfers.stage, services/moves.STAGES), written for the pages."""
+    transfer_id: int
+    stage: str
+
+
+@dataclass
+class TransferCancelInput:
+    """A cancel of a transfer or leaving (the Update `cancel_transfer`, then the activity that applies it)."""
+    transfer_id: int
+    reason: str
+    actor: str               # the username of who cancels
+
+
+@dataclass
+class TransferCancelled:
+    cancelled: bool
+    message: str | None = None   # why not, in Vietnamese
+    code: str | None = None
+    task_ids: list[int] = field(default_factory=list)  # the tasks it closed
+
+
 # ---- arrivals from a ministry or another province (workflows/arrival.py) ---------------------------
 
 @dataclass
@@ -237,30 +286,4 @@ class ArrivalDoneInput:
     """The arrival's record is approved: the person is active, the transfer done."""
     transfer_id: int
     revision_id: int
-
-
-# ---- unit mergers ---------------------------------------------------------------------------------
-
-@dataclass
-class MergerInput:
-    """A unit merged into its successor (one row of `mergers`), workflow `merger/{merger_id}`."""
-    merger_id: int
-    from_unit_id: int
-    to_unit_id: int
-    effective_on: str         # people move on this day (the workflow waits for it); the old unit ends the day before
-    batch_size: int = 100     # people moved per activity, in one transaction
-    batches_per_run: int = 20  # then continue-as-new, so each run's history stays small
-
-
-@dataclass
-class MergerBatchInput:
-    merger_id: int
-    limit: int
-
-
-@dataclass
-class MergerProgress:
-    moved: int       # by this batch
-    total_moved: int  # by the merger so far (its merger_moves rows)
-    remaining: int   # still in the old unit or its sub-units
 
