@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Attachment, ProfileRevision
-from services import audit, permissions
+from services import archive, audit, permissions
 from services.errors import Forbidden, Invalid, NotFound
 from services.scope import Viewer, readable_person
 
@@ -42,6 +42,7 @@ async def attach(viewer: Viewer, revision_id: int, filename: str, content: bytes
     person = await readable_person(viewer, revision.person_id, session=session)
     if not permissions.edits_record(viewer, person):
         raise Forbidden("Chỉ cá nhân hoặc cán bộ tổ chức được đính kèm tài liệu.", "forbidden")
+    archive.refuse_archived(person)
     if revision.kind == "update_state_decision" and not permissions.is_hr_of(viewer, person.unit_id):
         raise Forbidden("Bản cập nhật theo quyết định do cán bộ tổ chức nhập.", "forbidden")
     if revision.status not in ("draft", "returned"):

@@ -11,7 +11,7 @@ from unidecode import unidecode
 from models import Person, Placement, ProfileRevision, Task, Unit, User
 from models.people import PERSON_KINDS
 from rules.profiles import get_profile
-from services import audit, cv, documents, permissions
+from services import archive, audit, cv, documents, permissions
 from services import revisions as revision_log
 from services.errors import Conflict, Forbidden, Invalid
 from services.scope import Viewer, people_query, readable_person
@@ -148,6 +148,7 @@ async def save_draft(viewer: Viewer, person_id: int, data: dict[str, Any], *, se
     person = await readable_person(viewer, person_id, session=session)
     if not permissions.edits_record(viewer, person):
         raise Forbidden("Chỉ cá nhân hoặc cán bộ tổ chức được sửa sơ yếu lý lịch.", "forbidden")
+    archive.refuse_archived(person)
     known = {k: v for k, v in data.items() if k in cv.FIELDS}
     current = await working_revision(person.id, session=session)
     by_decision = current is not None and current.kind == "update_state_decision"

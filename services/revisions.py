@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Person, ProfileRevision, RevisionChange, Task, User
 from rules.clock import local_date
-from services import audit, cv, documents, notify, permissions
+from services import archive, audit, cv, documents, notify, permissions
 from services.actors import actor_user_ids
 from services.errors import Forbidden, Invalid, NotFound
 from services.scope import Viewer, readable_person
@@ -37,6 +37,7 @@ async def correct(viewer: Viewer, revision_id: int, data: dict[str, Any], *, ses
     person = await session.get(Person, revision.person_id)
     if not permissions.is_hr_of(viewer, person.unit_id):
         raise Forbidden("Chỉ cán bộ tổ chức được hiệu chỉnh trước khi phê duyệt.", "forbidden")
+    archive.refuse_archived(person)
     if revision.status != "submitted":  # once accepted it is in the head's batch: frozen
         raise Invalid("Chỉ hiệu chỉnh bản đã nộp, trước khi chấp nhận chuyển phê duyệt.", "revision_not_correctable")
     now = datetime.now(UTC)

@@ -9,7 +9,7 @@ from temporalio.common import WorkflowIDReusePolicy
 
 from models import ProfileRevision
 from rules.profiles import get_profile
-from services import audit, cv, documents, permissions, revisions
+from services import archive, audit, cv, documents, permissions, revisions
 from services.onboarding import cancel_if_not_saved
 from services.errors import Conflict, Forbidden, Invalid
 from services.scope import Viewer, readable_person
@@ -25,6 +25,7 @@ async def start(client: Client, task_queue: str, session: AsyncSession, viewer: 
                 today: date, document: tuple[str, bytes] | None = None, max_bytes: int = 0) -> ProfileRevision:
     """Open the draft revision (with its scanned document, when given) and start its workflow."""
     person = await readable_person(viewer, person_id, session=session)
+    archive.refuse_archived(person)
     if kind not in KINDS:
         raise Invalid(f"Loại cập nhật phải là một trong: {', '.join(KINDS)}.", "bad_kind")
     if kind == "update_personal" and viewer.person_id != person.id:

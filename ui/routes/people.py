@@ -11,12 +11,13 @@ from models.people import PERSON_KINDS, PERSON_STATUSES, REVISION_STATUSES
 from services import catalogs, cv, exports, org, people, permissions, task_actions, tasks
 from services.errors import DomainError, Forbidden
 from services.scope import Viewer, readable_person
+from services import archive  # the archive is read-only (services/archive.py)
 from ui.views import REVISION_KINDS
 from ui.web import check_csrf, flash, redirect, render
 
 router = APIRouter(include_in_schema=False)
 BLANK_HISTORY_ROWS = 3
-SEARCH_STATUSES = {"active": "Đang lập hồ sơ / đang công tác", "archived": "Đã lưu trữ", "all": "Tất cả"}
+SEARCH_STATUSES = {"active": "Đang công tác", "archived": "Đã lưu trữ", "all": "Tất cả"}
 
 
 def step_state(step: people.TimelineStep) -> tuple[str, str]:
@@ -44,9 +45,10 @@ async def person_page(person_id: IdPath, request: Request, viewer: CurrentUser, 
         revision_cv=permissions.shown_cv(viewer, person, revision.data) if revision else {},
         revision_statuses=REVISION_STATUSES, revision_kinds=REVISION_KINDS,
         steps=[(s, *step_state(s)) for s in steps],
-        may_edit=permissions.edits_record(viewer, person) and current is None,
-        may_update_self=current is not None and viewer.person_id == person.id,
-        may_update_decision=current is not None and permissions.is_hr_of(viewer, person.unit_id))
+        may_edit=permissions.edits_record(viewer, person) and current is None and not archive.is_archived(person),
+        may_update_self=current is not None and viewer.person_id == person.id and not archive.is_archived(person),
+        may_update_decision=(current is not None and permissions.is_hr_of(viewer, person.unit_id)
+                             and not archive.is_archived(person)))
 
 
 @router.get("/people/{person_id}/export.pdf")
@@ -101,6 +103,7 @@ async def cv_form(person_id: IdPath, request: Request, viewer: CurrentUser, sess
     person = await readable_person(viewer, person_id, session=session)
     if not permissions.edits_record(viewer, person):
         raise Forbidden("Chỉ cá nhân hoặc cán bộ tổ chức được sửa sơ yếu lý lịch.", "forbidden")
+    archive.refuse_archived(person)
     revision = await people.working_revision(person.id, session=session)
     data = dict(revision.data) if revision else people.initial_cv(person)
     return await cv_form_page(request, session, viewer, person, data)

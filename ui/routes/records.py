@@ -14,6 +14,7 @@ from api.params import IdPath
 from models import Person
 from models.people import REVISION_STATUSES
 from services import auth, catalogs, cv, documents, people, permissions, revisions, task_actions, tasks, updates
+from services import archive  # the archive is read-only (services/archive.py)
 from services.errors import DomainError, Forbidden, Invalid, NotFound
 from services.scope import Viewer, readable_person
 from ui.views import REVISION_KINDS, UPDATE_FIELDS
@@ -100,6 +101,7 @@ async def update_form_page(request: Request, session, viewer: Viewer, person: Pe
 async def new_update(person_id: IdPath, request: Request, viewer: CurrentUser, session: SessionDep,
                      kind: str | None = None):
     person = await readable_person(viewer, person_id, session=session)
+    archive.refuse_archived(person)
     if person.current_revision_id is None:
         raise Invalid("Hồ sơ chưa được phê duyệt lần đầu; hoàn thành quy trình tiếp nhận trước.", "not_approved_yet")
     values = {"kind": default_kind(viewer, person, kind), "change_date": vn_today().isoformat()}
