@@ -21,6 +21,7 @@ from temporalio.service import RPCError
 from api import security
 from api.routes import admin, auth, org, records, rules, work
 from api.routes import codec
+from api.routes import transfers  # transfers, arrivals, leavings (issue 6, cases 1-5)
 from api.params import refuse_unstorable_text
 from api.state import AppState
 from core.config import ProductionRefused, Settings, get_settings
@@ -40,6 +41,8 @@ FIELD_LABELS = {
     "delegate": "người được ủy quyền", "document_no": "số văn bản", "valid_from": "ngày bắt đầu hiệu lực",
     "valid_to": "ngày hết hiệu lực", "source": "văn bản căn cứ", "note": "ghi chú", "email": "thư điện tử",
     "file": "tệp đính kèm", "work_history": "quá trình công tác", "salary_step": "bậc lương",
+    "to_unit_id": "đơn vị đến", "effective_on": "ngày văn bản có hiệu lực", "person": "người chuyển đến",
+    "paper_file_on": "ngày có hồ sơ giấy hợp lệ", "transfer_id": "mã điều chuyển",
 }
 # PostgreSQL integrity errors (SQLSTATE class 23) that reach a request: a unique index won a race the service's own
 # check lost (409, as the sequential duplicate), a reference to a missing record (422) or one still in use (409).
@@ -74,6 +77,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
     security.install(app, settings)  # headers, body limit (api/security.py)
     for module in (auth, org, work, records, rules, admin):
         app.include_router(module.router)
+    app.include_router(transfers.router)
     codec.install(app, settings)  # the data key ring; /codec for the Temporal Web UI (docs/data-protection.md)
     from ui.routes import router as ui_router
     app.include_router(ui_router)

@@ -380,3 +380,41 @@ class TaskData(Body):
         default=None, description="Per revision of the batch: approve or return")
     reasons: dict[RevisionKey, Annotated[str, Field(max_length=2000)]] | None = Field(
         default=None, description="Per returned revision: why")
+
+
+# ---- transfers, arrivals and leavings (api/routes/transfers.py) ----------------------------------
+
+class TransferStarted(View):
+    transfer_id: int
+    workflow_id: str
+
+
+class TransferView(View):
+    id: int
+    person_id: int
+    full_name: str
+    kind: str = Field(description="internal, intra_province, arrival or leaving")
+    kind_label: str
+    from_unit_id: int | None = Field(description="null for an arrival")
+    from_unit: str | None
+    to_unit_id: int | None = Field(description="null for a leaving")
+    to_unit: str | None
+    reason: str = Field(description="A leaving's reason key (retirement, ...), else the reason for the move")
+    reason_label: str = Field(description="A leaving's reason in Vietnamese, else the reason itself")
+    decision_no: str
+    effective_on: date
+    paper_file_on: date | None
+    status: str = Field(description="open, done or cancelled")
+    status_label: str
+    stage: str = Field(description="Where the transfer stands (services/moves.STAGES)")
+    stage_label: str
+    workflow_id: str | None
+    current_task_id: int | None = Field(description="The open task of the transfer, if any")
+    created_at: VnTime
+    handed_over_at: VnTime | None
+    closed_at: VnTime | None
+    cancel_reason: str | None
+
+
+class TransferDetail(TransferView):
+    tasks: list[TaskView] = Field(description="The steps: the tasks of the transfer's workflow, in order")
