@@ -8,6 +8,7 @@ def all_activities(db: Database, settings: Settings, client=None) -> list:
     from activities.arrivals import ArrivalActivities
     from activities.deadlines import DeadlineActivities
     from activities.exports import ExportActivities
+    from activities.mergers import MergerActivities
     from activities.national_db import NationalDbActivities
     from activities.people import PeopleActivities
     from activities.tasks import TaskActivities
@@ -15,5 +16,5 @@ def all_activities(db: Database, settings: Settings, client=None) -> list:
 
     groups = [group(db, settings, client) for group in (
         DeadlineActivities, TaskActivities, PeopleActivities, ApprovalActivities, NationalDbActivities,
-        ExportActivities, ArrivalActivities, TransferActivities)]
+        ExportActivities, MergerActivities, ArrivalActivities, TransferActivities)]
     return [fn for group in groups for fn in group.functions()]

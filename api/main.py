@@ -21,6 +21,7 @@ from temporalio.service import RPCError
 from api import security
 from api.routes import admin, auth, org, records, rules, work
 from api.routes import codec
+from api.routes import mergers  # unit mergers (issue 6, case 7)
 from api.routes import transfers  # transfers, arrivals, leavings (issue 6, cases 1-5)
 from api.params import refuse_unstorable_text
 from api.state import AppState
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
     security.install(app, settings)  # headers, body limit (api/security.py)
     for module in (auth, org, work, records, rules, admin):
         app.include_router(module.router)
+    app.include_router(mergers.router)
     app.include_router(transfers.router)
     codec.install(app, settings)  # the data key ring; /codec for the Temporal Web UI (docs/data-protection.md)
     from ui.routes import router as ui_router

@@ -181,10 +181,28 @@ class RevisionSummary(View):
     review_comment: str | None
 
 
+class UnitPeriodView(View):
+    """One placement of the person's unit history (services/unit_history.py)."""
+    unit_id: int
+    unit_code: str
+    unit_name: str
+    from_on: date
+    to_on: date | None = Field(description="null for the current unit")
+    how: str = Field(description="hire, merger, or the transfer's kind")
+    how_label: str
+    decision_no: str | None
+    transfer_id: int | None
+    merger_id: int | None
+    unit_valid_to: date | None = Field(description="The unit's last day, e.g. the day before its merger")
+    successor_id: int | None
+    successor_name: str | None
+
+
 class PersonRecord(PersonView):
     cv: RevisionSummary | None = Field(description="The approved version everyone sees")
     working: RevisionSummary | None = Field(
         description="The newer revision waiting for review or approval, for the person and HR")
+    units: list[UnitPeriodView] = Field(default=[], description="The person's units, oldest first")
 
 
 class StepView(View):

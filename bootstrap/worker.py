@@ -6,6 +6,7 @@ from activities import all_activities
 from core.config import Settings
 from core.db import Database
 from workflows.arrival import ArrivalWorkflow
+from workflows.merger import UnitMergerWorkflow
 from workflows.monthly_approval import MonthlyApprovalWorkflow
 from workflows.onboarding import OnboardingWorkflow
 from workflows.profile_update import ProfileUpdateWorkflow
@@ -15,7 +16,7 @@ from workflows.transfer import TransferWorkflow
 
 def workflow_classes() -> list:
     return [OnboardingWorkflow, ProfileUpdateWorkflow, MonthlyApprovalWorkflow, ProvinceApprovalWorkflow,
-            ArrivalWorkflow, TransferWorkflow]
+            UnitMergerWorkflow, ArrivalWorkflow, TransferWorkflow]
 
 
 def build_worker(client: Client, db: Database, settings: Settings, *, task_queue: str | None = None) -> Worker:

@@ -12,6 +12,8 @@ from api.views import completed_view, person_record, person_view, step_view, tas
 from rules.clock import local_date
 from services import onboarding, people, permissions, revisions, task_actions, tasks
 from services.scope import readable_person
+from api.schemas import UnitPeriodView  # the unit history (services/unit_history.py)
+from services import unit_history
 
 router = APIRouter(prefix="/api", tags=["work"], responses=errors(401, 403, 404, 409, 422, 503))
 
@@ -65,7 +67,9 @@ async def get_person(person_id: IdPath, viewer: CurrentUser, session: SessionDep
     current = await people.current_revision(person, session=session)
     revision = await people.working_revision(person.id, session=session)
     sees_work = permissions.sees_work_in_progress(viewer, person)
-    return person_record(viewer, person, current, revision if sees_work and revision is not current else None)
+    record = person_record(viewer, person, current, revision if sees_work and revision is not current else None)
+    record.units = [UnitPeriodView.model_validate(p) for p in await unit_history.of(viewer, person.id, session=session)]
+    return record
 
 
 @router.get("/people/{person_id}/timeline")

@@ -13,6 +13,7 @@ from services.errors import DomainError, Forbidden
 from services.scope import Viewer, readable_person
 from services import archive  # the archive is read-only (services/archive.py)
 from ui.routes.transfers import person_box  # the transfer block of the page
+from services import unit_history
 from ui.views import REVISION_KINDS
 from ui.web import check_csrf, flash, redirect, render
 
@@ -46,6 +47,7 @@ async def person_page(person_id: IdPath, request: Request, viewer: CurrentUser, 
         revision_cv=permissions.shown_cv(viewer, person, revision.data) if revision else {},
         revision_statuses=REVISION_STATUSES, revision_kinds=REVISION_KINDS,
         steps=[(s, *step_state(s)) for s in steps],
+        unit_history=await unit_history.of(viewer, person.id, session=session),  # services/unit_history.py
         **await person_box(viewer, person, session=session),  # ui/routes/transfers.py
         may_edit=permissions.edits_record(viewer, person) and current is None and not archive.is_archived(person),
         may_update_self=current is not None and viewer.person_id == person.id and not archive.is_archived(person),
