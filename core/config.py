@@ -8,6 +8,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 ROOT = Path(__file__).resolve().parent.parent
 
 DEV_SECRET_KEY = "dev-only-secret-change-me"
+DEV_AUDIT_KEY = "dev-only-audit-chain-key-change-me"  # HOSO_AUDIT_KEY in development and tests
 MIN_SECRET_KEY_LENGTH = 32
 PLACEHOLDER = "change-me"  # the mark of every development default and of deploy/env.example's values
 
@@ -74,6 +75,9 @@ class Settings(BaseSettings):
     temporal_tls_cert: Path | None = None
     temporal_tls_key: Path | None = None
     temporal_tls_server_name: str | None = None
+    # The key of the audit log's hash chain (services/audit.py, docs/data-protection.md#the-audit-chain): HMAC-SHA256,
+    # held outside the database so SQL access alone cannot rebuild a valid chain. Never changed once rows exist.
+    audit_key: str = DEV_AUDIT_KEY
 
     @field_validator("smtp_host", "database_url", "temporal_address", "national_db_url", mode="before")
     @classmethod
@@ -126,6 +130,13 @@ class Settings(BaseSettings):
         if temporal and not self.temporal_address:
             problems.append("TEMPORAL_ADDRESS chưa đặt: máy chủ Temporal phát triển chỉ dùng cho phát triển. "
                             "Đặt TEMPORAL_ADDRESS=host:7233.")
+        audit_key = self.audit_key.strip()
+        if not audit_key or audit_key == DEV_AUDIT_KEY or PLACEHOLDER in audit_key.lower() \
+                or len(audit_key) < MIN_SECRET_KEY_LENGTH:
+            problems.append(f"HOSO_AUDIT_KEY đang trống, là khóa phát triển, giá trị mẫu CHANGE-ME hoặc ngắn hơn "
+                            f"{MIN_SECRET_KEY_LENGTH} ký tự: ai biết khóa này có thể dựng lại chuỗi băm của nhật ký "
+                            "sau khi sửa nhật ký. Đặt một chuỗi ngẫu nhiên riêng, giữ ngoài cơ sở dữ liệu và không đổi "
+                            "(docs/data-protection.md).")
         from core.crypto import configuration_problem  # (core.crypto imports this module)
         if (data_keys := configuration_problem(self)):
             problems.append(data_keys)

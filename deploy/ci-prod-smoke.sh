@@ -106,7 +106,9 @@ say "an empty HOSO_SECRET_KEY is refused (exit $refused)"
 HOSO_SECRET_KEY="$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(32))')"
 # The master key of the sensitive personal data (docs/data-protection.md): 32 random bytes, base64.
 HOSO_DATA_KEY="$("$PYTHON" -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')"
-export HOSO_SECRET_KEY HOSO_DATA_KEY
+# The key of the audit log's hash chain (docs/data-protection.md#the-audit-chain).
+HOSO_AUDIT_KEY="$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(32))')"
+export HOSO_SECRET_KEY HOSO_DATA_KEY HOSO_AUDIT_KEY
 
 # --- 3. database and migrations --------------------------------------------------------------------
 DATABASE_URL="$("$VENV/python" - "$ADMIN_URL" "$DB_NAME" <<'EOF'

@@ -84,7 +84,8 @@ def test_development_generates_one_key_under_data_dir_and_production_refuses(tmp
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert crypto.load_keys(dev).ids == first.ids  # generated once
     prod = Settings(env="prod", data_dir=tmp_path / "prod", secret_key=GOOD_SECRET, signing_dev_ca=False,
-                    database_url="postgresql://h@db/hoso", temporal_address="temporal:7233")
+                    database_url="postgresql://h@db/hoso", temporal_address="temporal:7233",
+                    audit_key="Vq2-audit-chain-production-key-0123456789")
     with pytest.raises(crypto.DataKeyError, match="HOSO_DATA_KEYS"):
         crypto.load_keys(prod)
     assert not (tmp_path / "prod" / crypto.DEV_KEY_FILE).exists()

@@ -12,6 +12,7 @@ from core.config import DEV_SECRET_KEY, ROOT, Settings
 BIN = Path(sys.executable).parent
 GOOD_KEY = "k3Jx9-real-production-secret-0123456789abcdef"
 DATA_KEYS = "k-test:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="  # HOSO_DATA_KEYS, one 32-byte key
+AUDIT_KEY = "Vq2-audit-chain-production-key-0123456789"  # HOSO_AUDIT_KEY
 # Unreachable on purpose: a process that got past the check would fail on these instead, without the message.
 NOWHERE = {"DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none", "TEMPORAL_ADDRESS": "127.0.0.1:9"}
 
@@ -57,7 +58,7 @@ def test_implicit_dev_ca_alone_is_refused_by_migrate():
 
 def _prod(**values) -> Settings:
     base = dict(env="prod", secret_key=GOOD_KEY, signing_dev_ca=False, database_url="postgresql://h@db/hoso",
-                temporal_address="temporal:7233", data_keys=DATA_KEYS)
+                temporal_address="temporal:7233", data_keys=DATA_KEYS, audit_key=AUDIT_KEY)
     return Settings(**{**base, **values})
 
 
@@ -74,11 +75,11 @@ def test_unsafe_secret_keys(key):
 def test_dev_ca_only_when_set_explicitly(monkeypatch):
     monkeypatch.delenv("HOSO_SIGNING_DEV_CA", raising=False)
     implicit = Settings(env="prod", secret_key=GOOD_KEY, database_url="postgresql://h@db/hoso",
-                        temporal_address="temporal:7233", data_keys=DATA_KEYS)
+                        temporal_address="temporal:7233", data_keys=DATA_KEYS, audit_key=AUDIT_KEY)
     assert _named(implicit) == ["HOSO_SIGNING_DEV_CA"]
     monkeypatch.setenv("HOSO_SIGNING_DEV_CA", "true")
     explicit = Settings(env="prod", secret_key=GOOD_KEY, database_url="postgresql://h@db/hoso",
-                        temporal_address="temporal:7233", data_keys=DATA_KEYS)
+                        temporal_address="temporal:7233", data_keys=DATA_KEYS, audit_key=AUDIT_KEY)
     assert explicit.signing_dev_ca and explicit.production_problems() == []
 
 

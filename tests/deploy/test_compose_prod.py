@@ -11,7 +11,8 @@ from tests.deploy.test_compose import COMPOSE_FILE, INSTALL_HINT, ROOT, _env, _p
 
 APP_SERVICES = ("migrate", "web", "worker")
 REAL = {"HOSO_SECRET_KEY": "Zq8-production-secret-key-0123456789abcdefgh", "HOSO_DB_PASSWORD": "app-db-pass-4f9a",
-        "TEMPORAL_DB_PASSWORD": "temporal-db-pass-77c1", "HOSO_SIGNING_PASSPHRASE": "p12-pass-0b3e"}
+        "TEMPORAL_DB_PASSWORD": "temporal-db-pass-77c1", "HOSO_SIGNING_PASSPHRASE": "p12-pass-0b3e",
+        "HOSO_AUDIT_KEY": "Vq2-audit-chain-production-key-0123456789"}
 
 
 def _services(**dotenv: str) -> dict:
