@@ -6,6 +6,7 @@ from core.db import Database
 def all_activities(db: Database, settings: Settings, client=None) -> list:
     from activities.approvals import ApprovalActivities
     from activities.arrivals import ArrivalActivities
+    from activities.audit import AuditActivities
     from activities.deadlines import DeadlineActivities
     from activities.exports import ExportActivities
     from activities.mergers import MergerActivities
@@ -17,4 +18,5 @@ def all_activities(db: Database, settings: Settings, client=None) -> list:
     groups = [group(db, settings, client) for group in (
         DeadlineActivities, TaskActivities, PeopleActivities, ApprovalActivities, NationalDbActivities,
         ExportActivities, MergerActivities, ArrivalActivities, TransferActivities)]
+    groups.append(AuditActivities(db, settings, client))  # the audit log's daily chain check
     return [fn for group in groups for fn in group.functions()]

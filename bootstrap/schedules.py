@@ -15,6 +15,8 @@ from temporalio.client import (
 
 from core.config import Settings
 from core.logging import log
+from workflows.audit_check import SCHEDULE_ID as AUDIT_CHECK_ID
+from workflows.contracts import AuditCheckInput
 
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 
@@ -29,6 +31,8 @@ class PeriodicJob:
 
 
 JOBS: list[PeriodicJob] = []
+JOBS.append(PeriodicJob(AUDIT_CHECK_ID, "AuditChainCheck", "30 2 * * *", lambda _: AuditCheckInput(),
+                        note="the audit log's hash chain, recomputed daily; Sở Nội vụ is told when it breaks"))
 
 
 def schedule_of(job: PeriodicJob, settings: Settings) -> Schedule:

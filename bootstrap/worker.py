@@ -6,6 +6,7 @@ from activities import all_activities
 from core.config import Settings
 from core.db import Database
 from workflows.arrival import ArrivalWorkflow
+from workflows.audit_check import AuditChainCheckWorkflow
 from workflows.merger import UnitMergerWorkflow
 from workflows.monthly_approval import MonthlyApprovalWorkflow
 from workflows.onboarding import OnboardingWorkflow
@@ -16,7 +17,7 @@ from workflows.transfer import TransferWorkflow
 
 def workflow_classes() -> list:
     return [OnboardingWorkflow, ProfileUpdateWorkflow, MonthlyApprovalWorkflow, ProvinceApprovalWorkflow,
-            UnitMergerWorkflow, ArrivalWorkflow, TransferWorkflow]
+            UnitMergerWorkflow, ArrivalWorkflow, TransferWorkflow, AuditChainCheckWorkflow]
 
 
 def build_worker(client: Client, db: Database, settings: Settings, *, task_queue: str | None = None) -> Worker:

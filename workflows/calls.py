@@ -15,6 +15,7 @@ from workflows.contracts import (
 from workflows.contracts import MergerBatchInput, MergerProgress  # unit mergers (workflows/merger.py)
 from workflows.contracts import TransferCancelInput, TransferCancelled, TransferStageInput  # workflows/transfer.py
 from workflows.contracts import ArrivalDoneInput, ArrivalStageInput, Pulled, PullInput, TransferInput  # workflows/arrival.py
+from workflows.contracts import AuditCheckInput, AuditCheckResult, AuditReportInput  # workflows/audit_check.py
 
 
 def _signature(name: str):
@@ -140,3 +141,10 @@ async def finish_arrival(inp: ArrivalDoneInput) -> None: ...
 @_signature("national_db.pull")
 async def pull_national(inp: PullInput) -> Pulled: ...
 
+
+@_signature("audit.verify_chain")
+async def verify_audit_chain(inp: AuditCheckInput) -> AuditCheckResult: ...
+
+
+@_signature("audit.report_check")
+async def report_audit_check(inp: AuditReportInput) -> bool: ...

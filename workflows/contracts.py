@@ -287,3 +287,27 @@ class ArrivalDoneInput:
     transfer_id: int
     revision_id: int
 
+
+# ---- the audit log's daily chain check (workflows/audit_check.py) ---------------------------------
+
+@dataclass
+class AuditCheckInput:
+    """The daily Schedule's input (nothing to choose: the whole chain is checked)."""
+    note: str = ""
+
+
+@dataclass
+class AuditCheckResult:
+    """What audit.verify_chain found; kept in the run's history (outside the database) as a dated anchor."""
+    ok: bool
+    checked: int
+    last_seq: int             # the chain's head when the check began
+    last_hash: str
+    checked_at: str           # ISO time with offset
+    first_broken: dict[str, Any] | None = None  # services/audit.Broken.as_dict(): reason, seq, id, at, ...
+
+
+@dataclass
+class AuditReportInput:
+    workflow_id: str
+    result: AuditCheckResult
