@@ -12,6 +12,7 @@ def all_activities(db: Database, settings: Settings, client=None) -> list:
     from activities.mergers import MergerActivities
     from activities.national_db import NationalDbActivities
     from activities.people import PeopleActivities
+    from activities.retirement import RetirementActivities
     from activities.tasks import TaskActivities
     from activities.transfers import TransferActivities
 
@@ -19,4 +20,5 @@ def all_activities(db: Database, settings: Settings, client=None) -> list:
         DeadlineActivities, TaskActivities, PeopleActivities, ApprovalActivities, NationalDbActivities,
         ExportActivities, MergerActivities, ArrivalActivities, TransferActivities)]
     groups.append(AuditActivities(db, settings, client))  # the audit log's daily chain check
+    groups.append(RetirementActivities(db, settings, client))  # retirement: plan, leaving, the daily scan
     return [fn for group in groups for fn in group.functions()]

@@ -398,6 +398,10 @@ class TaskData(Body):
         default=None, description="Per revision of the batch: approve or return")
     reasons: dict[RevisionKey, Annotated[str, Field(max_length=2000)]] | None = Field(
         default=None, description="Per returned revision: why")
+    notice_no: str | None = Field(default=None, max_length=64,
+                                  description="retirement_notice: the number of the written notice")
+    decision_no: str | None = Field(default=None, max_length=64,
+                                    description="retirement_decision: the number of the retirement decision")
 
 
 # ---- transfers, arrivals and leavings (api/routes/transfers.py) ----------------------------------

@@ -15,6 +15,8 @@ from temporalio.client import (
 
 from core.config import Settings
 from core.logging import log
+from workflows.contracts import RetirementScanInput
+from workflows.retirement import SCAN_CRON as RETIREMENT_SCAN_CRON, SCAN_SCHEDULE_ID as RETIREMENT_SCAN_ID
 from workflows.audit_check import SCHEDULE_ID as AUDIT_CHECK_ID
 from workflows.contracts import AuditCheckInput
 
@@ -31,6 +33,9 @@ class PeriodicJob:
 
 
 JOBS: list[PeriodicJob] = []
+JOBS.append(PeriodicJob(RETIREMENT_SCAN_ID, "RetirementScan", RETIREMENT_SCAN_CRON, lambda _: RetirementScanInput(),
+                        note="starts or re-signals one Retirement workflow per person retiring within the notice "
+                             "lead + margin (BLLĐ 2019 Đ169, NĐ 135/2020; notice and decision: rules/profiles/statutes.toml)"))
 JOBS.append(PeriodicJob(AUDIT_CHECK_ID, "AuditChainCheck", "30 2 * * *", lambda _: AuditCheckInput(),
                         note="the audit log's hash chain, recomputed daily; Sở Nội vụ is told when it breaks"))
 

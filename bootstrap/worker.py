@@ -12,12 +12,14 @@ from workflows.monthly_approval import MonthlyApprovalWorkflow
 from workflows.onboarding import OnboardingWorkflow
 from workflows.profile_update import ProfileUpdateWorkflow
 from workflows.province_approval import ProvinceApprovalWorkflow
+from workflows.retirement import RetirementScanWorkflow, RetirementWorkflow
 from workflows.transfer import TransferWorkflow
 
 
 def workflow_classes() -> list:
     return [OnboardingWorkflow, ProfileUpdateWorkflow, MonthlyApprovalWorkflow, ProvinceApprovalWorkflow,
-            UnitMergerWorkflow, ArrivalWorkflow, TransferWorkflow, AuditChainCheckWorkflow]
+            UnitMergerWorkflow, ArrivalWorkflow, TransferWorkflow, AuditChainCheckWorkflow,
+            RetirementWorkflow, RetirementScanWorkflow]
 
 
 def build_worker(client: Client, db: Database, settings: Settings, *, task_queue: str | None = None) -> Worker:

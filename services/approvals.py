@@ -14,6 +14,7 @@ from rules.deadlines import compute_deadline, due_datetime
 from rules.profiles import Profile, get_profile
 from rules.clock import VN_TZ, local_date
 from services import actors, audit, delegations, documents, national_sync, org, revisions
+from services import retirement
 from services.errors import Conflict, DomainError, Invalid, NotFound
 from services.pdf import render_approval_batch
 from services.people import search_key
@@ -205,7 +206,9 @@ async def sign(settings: Settings, task: Task, inp: CompleteTaskInput,
         if approved:
             revision.status, revision.approved_at = "approved", now
             if person.current_revision_id is None or revision.number > await _number(person.current_revision_id, session=session):
+                identity_before = (person.sex, person.date_of_birth)
                 _make_current(person, revision)
+                await retirement.identity_changed(person, *identity_before, session=session)  # its dates may move
             outbox_ids.append((await national_sync.enqueue(revision, person, session=session)).id)
         else:
             revision.status, revision.review_comment = "returned_by_head", reason

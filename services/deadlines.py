@@ -51,6 +51,6 @@ def schedule(inp: ScheduleInput, calendar: WorkingCalendar) -> Schedule:
 
 def _reminder_at(profile: Profile, due: date, start: date, calendar: WorkingCalendar) -> str | None:
     day = reminder_date(due, profile.escalation, calendar)
-    if day <= start:
+    if day <= start <= due:  # none on or before the event; a backward count (months_before) ends before its start
         return None
     return datetime.combine(day, REMINDER_HOUR, tzinfo=VN_TZ).isoformat()

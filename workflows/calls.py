@@ -148,3 +148,24 @@ async def verify_audit_chain(inp: AuditCheckInput) -> AuditCheckResult: ...
 
 @_signature("audit.report_check")
 async def report_audit_check(inp: AuditReportInput) -> bool: ...
+
+
+from workflows.contracts import (  # noqa: E402 - retirement (workflows/retirement.py)
+    LeavingInput, LeavingOpened, RetirementPlan, RetirementPlanInput, ScanBatch, ScanBatchInput, WithdrawInput,
+)
+
+
+@_signature("retirement.plan")
+async def plan_retirement(inp: RetirementPlanInput) -> RetirementPlan: ...
+
+
+@_signature("retirement.withdraw")
+async def withdraw_retirement_tasks(inp: WithdrawInput) -> int: ...
+
+
+@_signature("retirement.open_leaving")
+async def open_retirement_leaving(inp: LeavingInput) -> LeavingOpened: ...
+
+
+@_signature("retirement.scan")
+async def scan_retirements(inp: ScanBatchInput) -> ScanBatch: ...

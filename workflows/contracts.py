@@ -311,3 +311,102 @@ class AuditCheckResult:
 class AuditReportInput:
     workflow_id: str
     result: AuditCheckResult
+
+
+# ---- retirement (workflows/retirement.py) -------------------------------------------------------
+
+@dataclass
+class RetirementInput:
+    """A person's retirement, workflow `retirement/{person_id}`; what is done travels on through
+    continue-as-new."""
+    person_id: int
+    profile: str | None = None          # pinned by the first plan
+    profile_version: str | None = None
+    notice_for: str | None = None       # the retirement date the notice was given for
+    decision_for: str | None = None     # the retirement date the decision was made for
+    decision_no: str | None = None
+    decided_by_id: int | None = None
+    attempt: int = 0                    # steps opened so far (their keys stay unique)
+
+
+@dataclass
+class Recheck:
+    """Signal `recheck`: the date's inputs may have changed. The daily scan sends the date it computed
+    (nothing to do when it is the workflow's); None asks the workflow to plan again."""
+    retirement_date: str | None = None
+    reason: str = ""
+
+
+@dataclass
+class RetirementPlanInput:
+    person_id: int
+    profile: str | None = None          # None: the version in force today
+    profile_version: str | None = None
+
+
+@dataclass
+class RetirementPlan:
+    """A person's retirement as the record says today (dates ISO, times with offset)."""
+    person_id: int
+    unit_id: int
+    status: str                         # people.status: the workflow ends when it is no longer active
+    profile: str
+    profile_version: str
+    retirement_date: str | None         # None: the roadmap has no age for the recorded sex
+    age: str                            # «61 tuổi 6 tháng»
+    basis: str
+    notice_due: str | None
+    decision_due: str | None
+    notice_opens_at: str | None
+    decision_opens_at: str | None
+    leaving_at: str | None              # the retirement date, when the leaving starts
+
+
+@dataclass
+class WithdrawInput:
+    """Close a retirement workflow's open tasks (the date moved, or the person left otherwise)."""
+    workflow_id: str
+    retirement_date: str | None         # the new date, None when the process ends
+
+
+@dataclass
+class LeavingInput:
+    person_id: int
+    retirement_date: str
+    decision_no: str
+    decided_by_id: int | None
+
+
+@dataclass
+class LeavingOpened:
+    """The leaving's row in `transfers` and how to start its workflow, or why not yet."""
+    transfer: TransferInput | None
+    workflow_type: str = ""
+    workflow_id: str = ""
+    blocked: str | None = None          # another open transfer of the person, in Vietnamese
+
+
+@dataclass
+class RetirementScanInput:
+    """The daily scan (bootstrap/schedules.py), paged by person id; continues as new every few batches."""
+    after_id: int = 0
+    today: str | None = None            # fixed by the first batch, so a scan across midnight keeps its horizon
+    batch_size: int = 200               # people started or signalled per activity
+    batches_per_run: int = 20
+    found: int = 0
+
+
+@dataclass
+class ScanBatchInput:
+    after_id: int
+    limit: int
+    today: str | None
+
+
+@dataclass
+class ScanBatch:
+    today: str
+    last_id: int
+    found: int                          # people in the horizon (or with an open retirement task)
+    ended: int                          # whose workflow already ended: left alone
+    done: bool

@@ -43,6 +43,7 @@ from tests.helpers import CV_VALID, complete_as, hire, onboard_to_ready, open_ta
 from tests.national_receiver.support import InProcessReceiver
 from tests.workflows.test_profile_update import LOGIN, attach_scan, imported_person, start_update
 from tests.workflows.audit_histories import AUDIT_SCENARIOS
+from tests.workflows.retirement_histories import RETIREMENT_SCENARIOS
 from tests.workflows.transfer_histories import TRANSFER_SCENARIOS
 from tests.workflows.merger_histories import MERGER_SCENARIOS
 
@@ -326,6 +327,7 @@ async def arrival_pulled(s: Stack, national_url: str) -> None:
 SCENARIOS = [month_of_hires, personal_update, reminded_self_entry, arrival_pulled]
 NEEDS_NATIONAL_URL = {arrival_pulled}  # scenarios that also post to the national stand-in themselves
 SCENARIOS += TRANSFER_SCENARIOS  # workflows/transfer.py, in tests/workflows/transfer_histories.py
+SCENARIOS += RETIREMENT_SCENARIOS  # workflows/retirement.py, in tests/workflows/retirement_histories.py
 SCENARIOS += MERGER_SCENARIOS  # workflows/merger.py, in tests/workflows/merger_histories.py
 SCENARIOS += AUDIT_SCENARIOS  # workflows/audit_check.py, in tests/workflows/audit_histories.py
 
