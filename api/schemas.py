@@ -440,3 +440,27 @@ class TransferView(View):
 
 class TransferDetail(TransferView):
     tasks: list[TaskView] = Field(description="The steps: the tasks of the transfer's workflow, in order")
+
+
+# ---- the audit log's hash chain (services/audit.py) ----------------------------------------------
+
+class AuditBroken(View):
+    """The first row where the chain breaks. A deleted row is gone: `seq` is the first missing number,
+    `id` and `at` are null, `after_id` and `before_id` name the rows around the gap."""
+    reason: Literal["altered", "inserted", "deleted", "forked", "head_altered"]
+    seq: int | None
+    id: int | None
+    at: VnTime | None
+    count: int | None = Field(default=None, description="Rows missing (deleted)")
+    after_id: int | None = None
+    before_id: int | None = None
+    message: str = Field(description="What was found, in Vietnamese")
+
+
+class AuditVerification(View):
+    ok: bool
+    checked: int = Field(description="Rows checked (up to the first break)")
+    first_broken: AuditBroken | None
+    last_seq: int = Field(description="The chain's head when the check began (0: empty log)")
+    last_hash: str
+    checked_at: VnTime
