@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request
 
 from api.deps import CurrentUser, SessionDep
-from services import notify, org, people, tasks
+from rules.clock import local_date
+from services import notify, org, people, scorecards, tasks
 from ui.views import deadline_state, escalation_label, sees_unit_tasks
 from ui.web import render
 
@@ -30,4 +31,19 @@ async def inbox(request: Request, viewer: CurrentUser, session: SessionDep, scop
              for t in rows]
     notes = await notify.unread(viewer.user_id, limit=8, session=session)
     return await render(request, "inbox/index.html", viewer=viewer, items=items, scope=scope, filter=filter,
-                        filters=FILTERS, show_unit_tab=sees_unit_tasks(viewer), notes=notes)
+                        filters=FILTERS, show_unit_tab=sees_unit_tasks(viewer), notes=notes,
+                        overview=await _overview(viewer, session, now))
+
+
+async def _overview(viewer, session, now: datetime) -> dict | None:
+    """The month's scorecard on the home page: the province's total for Sở Nội vụ, the unit's for a head."""
+    month = f"{local_date(now):%Y-%m}"
+    if viewer.province_wide:
+        rows = [scorecards.totals(await scorecards.month(viewer, month, session=session, now=now), month)]
+        rows[0].unit_name = "Toàn tỉnh"
+        return {"title": f"Tuân thủ thời hạn toàn tỉnh tháng {month[5:]}/{month[:4]}", "rows": rows, "month": month}
+    headed = {unit for role, unit in viewer.unit_grants if role == "unit_head"}
+    if headed:
+        rows = [s for s in await scorecards.month(viewer, month, session=session, now=now) if s.unit_id in headed]
+        return {"title": f"Tuân thủ thời hạn của đơn vị tháng {month[5:]}/{month[:4]}", "rows": rows, "month": month}
+    return None
