@@ -51,4 +51,4 @@ async def history(person_id: int, *, session: AsyncSession) -> list[tuple[Placem
     """The person's units, oldest first (callers check the viewer may read the person)."""
     rows = await session.execute(select(Placement, Unit).join(Unit, Unit.id == Placement.unit_id)
                                  .where(Placement.person_id == person_id).order_by(Placement.from_on, Placement.id))
-    return list(rows.tuples())
+    return [(placement, unit) for placement, unit in rows]
