@@ -12,10 +12,6 @@ from rules.profiles import get_profile
 from services import moves, org, people, transfers
 from services.scope import Viewer
 
-# the rules a transfer, an arrival or a leaving counts its periods by (rules/profiles.py)
-TRANSFER_RULES = ("transfer_internal", "transfer_send", "transfer_receive", "arrival_account", "arrival_sync",
-                  "status_change")
-
 
 @dataclass
 class TransferInfo:
@@ -70,7 +66,8 @@ async def steps(transfer: Transfer, *, session: AsyncSession) -> list[Task]:
 
 
 def counts_from_paper_file(profile_name: str, on: date) -> bool:
-    """The profile in force counts a transfer's period from the day a valid paper file arrived (Kon Tum Đ10.2):
-    the form then asks for that day."""
+    """The profile in force counts a change from the day a valid paper file arrived (Kon Tum Đ10.2, `counts_from =
+    "paper_file"` on any of its rules): the transfer forms then ask for that day, which the workflow passes on as
+    the start `paper_file` for whichever rule counts from it."""
     profile = get_profile(profile_name, on=on)
-    return any(profile.has_rule(name) and profile.rule(name).counts_from == "paper_file" for name in TRANSFER_RULES)
+    return any(profile.rule(name).counts_from == "paper_file" for name in profile.rule_names())

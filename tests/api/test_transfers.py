@@ -18,12 +18,12 @@ def today() -> date:
 
 
 async def approved_person(db, unit_id: int, *, name: str = "Nguyễn Văn An", citizen_id: str = "051095001234",
-                          status: str = "active", **extra) -> int:
+                          status: str = "active", profile: str = "quang-ngai", **extra) -> int:
     """A record whose first version is approved, placed in its unit since its hire."""
     async with db.session() as session:
         person = Person(full_name=name, search_name="", sex="nam", date_of_birth=date(1995, 3, 15),
                         citizen_id=citizen_id, unit_id=unit_id, kind="cong_chuc", hired_on=HIRED, status=status,
-                        profile="quang-ngai", profile_version="2025-1", **extra)
+                        profile=profile, profile_version="2025-1", **extra)
         session.add(person)
         await session.flush()
         revision = ProfileRevision(person_id=person.id, number=1, status="approved",
@@ -148,6 +148,7 @@ async def test_a_leaving_and_an_arrival_are_started(api, db, org):
 
     arrival = {"person_id": None, "kind": "arrival", "to_unit_id": org.units["SYT-BV"],
                "reason": "Tiếp nhận từ Bộ Y tế", "decision_no": "45/QĐ-SYT", "effective_on": today().isoformat(),
+               "paper_file_on": today().isoformat(),
                "person": {"full_name": "Lê Thị Hà", "sex": "nu", "date_of_birth": "1990-05-01",
                           "citizen_id": "001190004567", "kind": "vien_chuc"}}
     bad = await hr.post("/api/transfers", json={**arrival, "person": {**arrival["person"], "citizen_id": "001090004567"}})
@@ -157,6 +158,7 @@ async def test_a_leaving_and_an_arrival_are_started(api, db, org):
     assert started.status_code == 201, started.text
     detail = (await hr.get(f"/api/transfers/{started.json()['transfer_id']}")).json()
     assert detail["kind"] == "arrival" and detail["from_unit_id"] is None and detail["full_name"] == "Lê Thị Hà"
+    assert detail["paper_file_on"] == today().isoformat()
     arrived = (await hr.get(f"/api/people/{detail['person_id']}")).json()
     assert arrived["unit_id"] == org.units["SYT-BV"] and arrived["citizen_id"] == "001190004567"
     again = await hr.post("/api/transfers", json=arrival)  # the same person arriving twice: their record exists

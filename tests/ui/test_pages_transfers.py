@@ -43,7 +43,9 @@ async def test_a_move_refused_keeps_the_form_then_starts_and_is_listed(api, db, 
     assert f'<option value="{org.units["SGD"]}"' in form_page.text
     assert f'<option value="{org.units["SYT"]}"' not in form_page.text  # the person's own unit
     assert f'<option value="{org.units["STC"]}"' not in form_page.text
-    assert 'name="paper_file_on"' not in form_page.text  # Quảng Ngãi counts from the decision's effect
+    assert 'name="paper_file_on"' not in form_page.text  # Quảng Ngãi counts nothing from a paper file
+    kon_tum = await approved_person(db, org.units["SYT"], name="Y Blông", citizen_id="062095001111", profile="kon-tum")
+    assert 'name="paper_file_on"' in (await hr.get(f"/people/{kon_tum}/transfers/new")).text  # Kon Tum Đ10.2
     token = await csrf_of(hr, f"/people/{person_id}/transfers/new")
     form = {"csrf": token, "kind": "intra_province", "to_unit_id": str(org.units["SGD"]),
             "reason": "Điều động theo yêu cầu công tác", "decision_no": "77/QĐ-UBND",
@@ -65,7 +67,7 @@ async def test_a_move_refused_keeps_the_form_then_starts_and_is_listed(api, db, 
         assert 'id="transfer-form"' in response.text
         if "reason" not in change:
             assert 'value="Điều động theo yêu cầu công tác"' in response.text  # what was typed is kept
-    assert await counts(db) == (0, 1)
+    assert await counts(db) == (0, 2)
     assert (await hr.post(f"/people/{person_id}/transfers/new", data={**form, "csrf": "khac"})).status_code == 403
 
     started = await hr.post(f"/people/{person_id}/transfers/new", data=form)
@@ -94,7 +96,7 @@ async def test_a_move_refused_keeps_the_form_then_starts_and_is_listed(api, db, 
     assert 'id="start-transfer"' not in person_page.text
     again = await hr.post(f"/people/{person_id}/transfers/new", data={**form, "to_unit_id": str(org.units["SNV"])})
     assert again.status_code == 409 and "chưa hoàn tất" in again.text and f"/transfers/{transfer_id}" in again.text
-    assert await counts(db) == (1, 1)
+    assert await counts(db) == (1, 2)
 
 
 async def test_a_leaving_refused_then_started(api, db, org):
