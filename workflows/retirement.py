@@ -97,7 +97,7 @@ class RetirementWorkflow(HumanTaskWorkflow):
                         self.state.decided_by_id = done.result.get("decided_by_id")
                 continue
             self.stage = "waiting_date"
-            if not await self._until(plan.leaving_at) or await self._replanned():
+            if not await self._until(plan.leaving_at):
                 continue  # the date moved: notice and decision again for the new date
             return await self._leave(self.plan)
 
@@ -114,7 +114,8 @@ class RetirementWorkflow(HumanTaskWorkflow):
         return changed
 
     async def _until(self, at: str | None) -> bool:
-        """Sleep until `at`, planning again on each recheck; False as soon as the plan changes."""
+        """Sleep until `at`, planning again on each recheck and on waking (the record may have changed
+        meanwhile); False as soon as the plan changes."""
         while at is not None:
             wait = datetime.fromisoformat(at) - workflow.now()
             if wait <= timedelta(0):
@@ -122,7 +123,7 @@ class RetirementWorkflow(HumanTaskWorkflow):
             try:
                 await workflow.wait_condition(lambda: bool(self.rechecks), timeout=wait)
             except asyncio.TimeoutError:
-                break
+                return not await self._replanned()
             signals, self.rechecks = self.rechecks, []
             if await self._replanned(signals):
                 return False

@@ -21,7 +21,7 @@ from rules.retirement import PROCESS, retirement, retirement_date, scan_horizon
 from services import documents, people, updates
 from services.errors import Conflict, Invalid
 from tests.helpers import CV_VALID, complete_as, open_task, task_by_id, tasks_of, until, viewer
-from workflows.contracts import RetirementInput, RetirementScanInput
+from workflows.contracts import Recheck, RetirementInput, RetirementScanInput
 from workflows.retirement import SCAN_SCHEDULE_ID, RetirementScanWorkflow, workflow_id
 
 CAL = WorkingCalendar()
@@ -365,3 +365,22 @@ async def test_an_overdue_retirement_opens_its_tasks_late_and_starts_the_leaving
     async with db.session() as session:
         hr_name = (await session.get(User, leaving.created_by_id)).username
     assert hr_name == "hr.syt"
+
+
+async def test_someone_who_left_otherwise_ends_the_retirement_and_its_open_task(ts_env, ts_worker, db, org,
+                                                                                task_queue):
+    today = await server_today(ts_env)
+    sex, born = born_retiring(today - timedelta(days=100))
+    person_id = await retiree(db, org.units["SYT"], sex, born, 61)
+    handle = await start(ts_env, task_queue, person_id)
+    notice = await open_task(db, workflow_id(person_id), "retirement_notice")
+    async with db.session() as session:  # e.g. a resignation's leaving archived the record meanwhile
+        await session.execute(update(Person).where(Person.id == person_id).values(status="archived"))
+    await handle.signal("recheck", Recheck(None, "status"))
+
+    async def ended():
+        return (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
+    await until(ended)
+    closed = await task_by_id(db, notice.id)
+    assert closed.status == "cancelled" and "không còn công tác" in closed.comment
+    assert await handle.query("stage") == "ended"
