@@ -151,6 +151,8 @@ async def open_leaving(inp: LeavingInput, *, session: AsyncSession) -> LeavingOp
     """The leaving for retirement (a row of `transfers`), once: a retried activity finds its row again.
     Another open transfer of the person holds it back (one at a time, `uq_transfers_open_person`)."""
     person = (await session.execute(select(Person).where(Person.id == inp.person_id).with_for_update())).scalars().one()
+    if person.status == "archived":  # left otherwise meanwhile: the workflow's next plan ends it
+        return LeavingOpened(None, blocked="Hồ sơ đã lưu trữ; không lập việc nghỉ hưu.")
     effective_on = date.fromisoformat(inp.retirement_date)
     current = (await session.execute(select(Transfer).where(
         Transfer.person_id == person.id, Transfer.status == "open"))).scalars().first()

@@ -99,7 +99,11 @@ class RetirementWorkflow(HumanTaskWorkflow):
             self.stage = "waiting_date"
             if not await self._until(plan.leaving_at):
                 continue  # the date moved: notice and decision again for the new date
-            return await self._leave(self.plan)
+            outcome = await self._leave(self.plan)
+            if outcome is not None:
+                return outcome
+            self.stage = "blocked"  # another open transfer of the person: look again the next day
+            await self._until((workflow.now() + BLOCKED_RETRY).isoformat())
 
     async def _planned(self) -> RetirementPlan:
         return await activity(calls.plan_retirement, RetirementPlanInput(
@@ -159,20 +163,14 @@ class RetirementWorkflow(HumanTaskWorkflow):
     def _open_ids(self) -> list[int]:
         return [task_id for task_id in self.tasks.open if task_id not in self.tasks.results]
 
-    async def _leave(self, plan: RetirementPlan) -> str:
-        """On the date: the leaving's row, then its Transfer workflow (a child left to run on its own)."""
-        while True:
-            self.stage = "leaving"
-            opened = await activity(calls.open_retirement_leaving, LeavingInput(
-                plan.person_id, plan.retirement_date, self.state.decision_no or "", self.state.decided_by_id))
-            if opened.transfer is not None:
-                break
-            self.stage = "blocked"
-            try:
-                await workflow.wait_condition(lambda: bool(self.rechecks), timeout=BLOCKED_RETRY)
-            except asyncio.TimeoutError:
-                pass
-            self.rechecks.clear()
+    async def _leave(self, plan: RetirementPlan) -> str | None:
+        """On the date: the leaving's row, then its Transfer workflow (a child left to run on its own);
+        None while another open transfer holds it back."""
+        self.stage = "leaving"
+        opened = await activity(calls.open_retirement_leaving, LeavingInput(
+            plan.person_id, plan.retirement_date, self.state.decision_no or "", self.state.decided_by_id))
+        if opened.transfer is None:
+            return None
         self.transfer_id = opened.transfer.transfer_id
         try:
             handle = await workflow.start_child_workflow(

@@ -384,3 +384,38 @@ async def test_someone_who_left_otherwise_ends_the_retirement_and_its_open_task(
     closed = await task_by_id(db, notice.id)
     assert closed.status == "cancelled" and "không còn công tác" in closed.comment
     assert await handle.query("stage") == "ended"
+
+
+async def test_another_open_transfer_holds_the_leaving_back_until_it_ends(ts_env, ts_worker, db, org, task_queue):
+    today = await server_today(ts_env)
+    sex, born = born_retiring(today - timedelta(days=100))
+    person_id = await retiree(db, org.units["SYT"], sex, born, 71)
+    wid = workflow_id(person_id)
+    async with db.session() as session:  # an internal move registered earlier, not yet done
+        other = Transfer(person_id=person_id, kind="internal", from_unit_id=org.units["SYT"],
+                         to_unit_id=org.units["SYT-VP"], reason="Sắp xếp", decision_no="3/QĐ-SYT",
+                         effective_on=today, profile=PROFILE, profile_version=get_profile(PROFILE).version)
+        session.add(other)
+        await session.flush()
+        other_id = other.id
+    handle = await start(ts_env, task_queue, person_id)
+    await complete_as(db, ts_env.client, "hr.syt", (await open_task(db, wid, "retirement_notice")).id, "done",
+                      {"notice_no": "9/TB-SYT"})
+    await complete_as(db, ts_env.client, "hr.syt", (await open_task(db, wid, "retirement_decision")).id, "done",
+                      {"decision_no": "10/QĐ-SYT"})
+
+    async def blocked():
+        return await handle.query("stage") == "blocked"
+    await until(blocked)
+    async with db.session() as session:
+        assert (await session.execute(select(Transfer).where(Transfer.person_id == person_id))).scalars().all() \
+            == [await session.get(Transfer, other_id)]
+        await session.execute(update(Transfer).where(Transfer.id == other_id).values(status="done"))
+    await ts_env.sleep(timedelta(days=1, hours=1))
+
+    async def retiring():
+        async with db.session() as session:
+            return (await session.execute(select(Transfer).where(
+                Transfer.person_id == person_id, Transfer.reason == "retirement"))).scalars().first()
+    leaving = await until(retiring)
+    assert (leaving.decision_no, leaving.status) == ("10/QĐ-SYT", "open")
