@@ -17,6 +17,9 @@ Counting rules (Civil Code 2015 Art. 147–148):
   start (the retirement date): the corresponding day N months earlier (Art. 148's "ngày tương
   ứng", the month's last day when it has none); a day off moves it to the working day before,
   never after (a later day would no longer be N months before).
+- ``fixed_date`` (a periodic report, ``Profile.reporting``: "trước ngày 15 tháng 01 hàng năm", "chậm nhất là
+  ngày 31 tháng 12"): the rule's day and month in the year of the start (the period's first day) plus
+  ``amount``; a fixed date, not shifted when it falls on a day off (like the monthly cutoffs).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from datetime import date, datetime, time, timedelta
 
 from .calendar import WorkingCalendar
 from .clock import VN_TZ
-from .profiles import EscalationPolicy, Profile
+from .profiles import EscalationPolicy, Profile, ReportingDuty
 
 __all__ = [
     "Deadline",
@@ -37,6 +40,10 @@ __all__ = [
     "due_datetime",
     "reminder_date",
     "sonoivu_escalation_date",
+    "ReportPeriod",
+    "report_period",
+    "report_period_on",
+    "round_months",
 ]
 
 @dataclass(frozen=True)
@@ -88,6 +95,9 @@ def compute_deadline(
     elif kind == "monthly_last_days":
         due = _last_day(start)
         opens = due - timedelta(days=rule.amount - 1)
+    elif kind == "fixed_date":
+        day, month = rule.fixed_on
+        due = date(start.year + rule.amount, month, day)
     elif kind == "months_before":
         due = add_months(start, -rule.amount)
         if not calendar.is_working_day(due):
@@ -129,3 +139,54 @@ def sonoivu_escalation_date(
 ) -> date:
     """Escalation date to the Department of Home Affairs (Sở Nội vụ): N working days after the deadline."""
     return calendar.add_working_days(deadline_due, policy.sonoivu_after_working_days)
+
+
+# ---- periodic reports (Profile.reporting) ---------------------------------------------------
+
+ROMAN = ("I", "II", "III", "IV")
+
+
+@dataclass(frozen=True)
+class ReportPeriod:
+    key: str        # "2026" (yearly), "2026-H1" (half-yearly), "2026-Q3" (quarterly)
+    start: date
+    end: date
+    label: str      # Vietnamese: "năm 2026", "6 tháng đầu năm 2026", "quý III năm 2026"
+    opens: date     # the day its round opens (the duty's Schedule fires that day)
+
+
+def _period(duty: ReportingDuty, year: int, number: int) -> ReportPeriod:
+    months = duty.months
+    start = date(year, (number - 1) * months + 1, 1)
+    end = add_months(start, months) - timedelta(days=1)
+    if duty.period == "yearly":
+        key, label = f"{year}", f"năm {year}"
+    elif duty.period == "half_yearly":
+        key, label = f"{year}-H{number}", f"6 tháng {'đầu' if number == 1 else 'cuối'} năm {year}"
+    else:
+        key, label = f"{year}-Q{number}", f"quý {ROMAN[number - 1]} năm {year}"
+    opens = add_months(end + timedelta(days=1), -duty.opens_months_before_end)
+    return ReportPeriod(key=key, start=start, end=end, label=label, opens=opens)
+
+
+def report_period(duty: ReportingDuty, key: str) -> ReportPeriod:
+    """The period named `key` ("2026", "2026-H1", "2026-Q3"); ValueError when it is not one of the duty's."""
+    year = key[:4]
+    if year.isascii() and year.isdigit() and year[0] != "0":
+        for number in duty.rounds:
+            period = _period(duty, int(year), number)
+            if period.key == key:
+                return period
+    raise ValueError(f"Kỳ báo cáo không hợp lệ: {key!r}")
+
+
+def report_period_on(duty: ReportingDuty, day: date) -> ReportPeriod:
+    """The period whose round opened last on or before `day` (a Schedule that fires late still opens the
+    round of the period it was for)."""
+    candidates = [_period(duty, year, number) for year in range(day.year - 1, day.year + 2) for number in duty.rounds]
+    return max((p for p in candidates if p.opens <= day), key=lambda p: p.opens)
+
+
+def round_months(duty: ReportingDuty) -> tuple[int, ...]:
+    """The months in which the duty's rounds open (on the 1st), for its Schedule's cron."""
+    return tuple(sorted({_period(duty, 2001, number).opens.month for number in duty.rounds}))

@@ -31,6 +31,8 @@ __all__ = [
     "Rule",
     "EscalationPolicy",
     "BackupPolicy",
+    "ReportingDuty",
+    "REPORT_PERIODS",
     "Profile",
     "Layer",
     "UnknownProfile",
@@ -70,6 +72,7 @@ KINDS = (
     "monthly_last_days",
     "none",
     "months_before",  # counts backwards from its start (e.g. 6 months before the retirement date)
+    "fixed_date",  # a fixed day and month (a periodic report: "trước ngày 15 tháng 01 hàng năm")
 )
 # superior_hr: the HR of the higher authority that manages the person ("cấp trên theo phân cấp quản
 # lý", Kon Tum Đ11.2, Nghệ An Đ10.2): unit_hr of the nearest unit above the person's own agency.
@@ -90,6 +93,7 @@ COUNT_STARTS = {
     "request": "ngày Sở Nội vụ nhận văn bản đề nghị",
     "month": "tháng phê duyệt",
     "retirement_date": "ngày nghỉ hưu",
+    "period_start": "ngày đầu kỳ báo cáo",  # a periodic report (Profile.reporting)
 }
 # Where a profile's rule does not say, its period counts from this event.
 DEFAULT_COUNTS_FROM = {
@@ -166,6 +170,7 @@ class Rule:
     note: str = ""
     summary: str = ""  # Vietnamese summary of the obligation (beyond the minimal API)
     counts_from: str = "event"  # a COUNT_STARTS key: the event the period counts from
+    fixed_on: tuple[int, int] | None = None  # (day, month) of a `fixed_date` rule, in the start's year + `amount`
 
     @property
     def counts_from_label(self) -> str:
@@ -209,6 +214,39 @@ class BackupPolicy:
         return f"{base} — {self.summary}" if self.summary else base
 
 
+# A periodic report's period → months in it.
+REPORT_PERIODS = {"yearly": 12, "half_yearly": 6, "quarterly": 3}
+# who prepares a report → who signs it: each reporting unit's HR and head, or the Sở level (Bình Định III.2)
+REPORT_SIGNERS = {"unit_hr": "unit_head", "sonoivu_admin": "sonoivu_director"}
+
+
+@dataclass(frozen=True)
+class ReportingDuty:
+    """A periodic report (a `[[reporting]]` table): who reports what, for which period, by when, under which
+    article. Each duty is a Temporal Schedule (bootstrap/schedules.py) that opens a round when its period ends
+    (or `opens_months_before_end` months before): a task for each reporting unit's HR (or the Sở level), then the
+    head's signature. The due date is `rule` (kind `fixed_date`, or `none` when the text sets no date), counted
+    from the period's first day; the head's task has the same date (`sign_rule`)."""
+    key: str
+    title: str
+    period: str                     # a REPORT_PERIODS key
+    reporter: str                   # a REPORT_SIGNERS key
+    signer: str
+    rule: Rule                      # named `report.{key}`: the preparer's due date and its legal basis
+    sign_rule: Rule                 # named `report.{key}.sign`: the same date, for the signer
+    rounds: tuple[int, ...]         # which periods of a year are reported (1-based; e.g. (1,) the first half only)
+    opens_months_before_end: int = 0
+    contents: str = ""              # what the report holds, as the article says
+
+    @property
+    def months(self) -> int:
+        return REPORT_PERIODS[self.period]
+
+    @property
+    def legal_basis(self) -> str:
+        return self.rule.legal_basis
+
+
 @dataclass(frozen=True)
 class Profile:
     name: str
@@ -224,18 +262,29 @@ class Profile:
     instrument: str = ""
     caveats: tuple[str, ...] = field(default=())
     backup: BackupPolicy = BackupPolicy()
+    reporting: tuple["ReportingDuty", ...] = ()  # the periodic reports, `[[reporting]]` (each a Schedule)
 
     def rule(self, name: str) -> Rule:
         try:
             return self.rules[name]
         except KeyError:
+            for duty in self.reporting:  # a periodic report's due date (`report.{key}`, `report.{key}.sign`)
+                if name in (duty.rule.name, duty.sign_rule.name):
+                    return duty.rule if name == duty.rule.name else duty.sign_rule
             raise UnknownRule(self.name, name, self.rule_names()) from None
 
     def has_rule(self, name: str) -> bool:
-        return name in self.rules
+        return name in self.rules or any(name in (d.rule.name, d.sign_rule.name) for d in self.reporting)
 
     def rule_names(self) -> tuple[str, ...]:
         return tuple(n for n in RULE_NAMES if n in self.rules)
+
+    def duty(self, key: str) -> "ReportingDuty":
+        """A periodic report of the profile by its key (`[[reporting]]`)."""
+        for duty in self.reporting:
+            if duty.key == key:
+                return duty
+        raise UnknownRule(self.name, f"report.{key}", [f"report.{d.key}" for d in self.reporting])
 
 
 @dataclass(frozen=True)
@@ -295,6 +344,52 @@ def _backup_from(raw: Mapping[str, Any] | None, instrument: str, layer: str) -> 
     if not policy.article and not policy.note:
         raise ValueError(f"{layer}.backup: thiếu điều khoản (article) hoặc ghi chú (note) giải thích vì sao không có")
     return policy
+
+
+def _reporting_from(raw: list[Mapping[str, Any]] | None, instrument: str, layer: str) -> tuple[ReportingDuty, ...]:
+    """The `[[reporting]]` tables of a province file (appended last); none without them."""
+    duties: list[ReportingDuty] = []
+    for item in raw or ():
+        key, period, reporter = str(item.get("key", "")), str(item.get("period", "")), str(item.get("reporter", ""))
+        where = f"{layer}.reporting.{key}"
+        if not (key.isascii() and key.replace("_", "").isalpha() and key.islower()) or len(key) > 16:
+            raise ValueError(f"{where}: key phải là chữ thường không dấu, tối đa 16 ký tự")
+        if period not in REPORT_PERIODS:
+            raise ValueError(f"{where}: period không hợp lệ '{period}'; "
+                             f"các giá trị hợp lệ: {', '.join(REPORT_PERIODS)}")
+        if reporter not in REPORT_SIGNERS:
+            raise ValueError(f"{where}: reporter không hợp lệ '{reporter}'; "
+                             f"các giá trị hợp lệ: {', '.join(REPORT_SIGNERS)}")
+        kind = str(item.get("kind", "none"))
+        if kind not in ("fixed_date", "none"):
+            raise ValueError(f"{where}: kind của kỳ báo cáo chỉ là fixed_date hoặc none, không phải '{kind}'")
+        fixed_on = None
+        if kind == "fixed_date":
+            day, month = (int(part) for part in str(item.get("on", "")).split("/"))
+            date(2001, month, day)  # a day every year has (raises ValueError otherwise)
+            fixed_on = (day, month)
+        article = str(item.get("article", "")).strip()
+        inst = str(item.get("instrument", instrument)).strip()
+        if not article or not inst:
+            raise ValueError(f"Thiếu điều khoản / văn bản cho {where}")
+        per_year = 12 // REPORT_PERIODS[period]
+        rounds = tuple(int(n) for n in item.get("rounds", range(1, per_year + 1)))
+        if not rounds or any(not 1 <= n <= per_year for n in rounds):
+            raise ValueError(f"{where}: rounds phải nằm trong 1..{per_year}")
+        opens = int(item.get("opens_months_before_end", 0))
+        if not 0 <= opens < REPORT_PERIODS[period]:
+            raise ValueError(f"{where}: opens_months_before_end phải từ 0 đến dưới độ dài kỳ")
+        rule = Rule(name=f"report.{key}", kind=kind, amount=int(item.get("year_offset", 0)), actor=reporter,
+                    article=article, instrument=inst, layer=layer, note=str(item.get("note", "")),
+                    summary=str(item.get("summary", "")), counts_from="period_start", fixed_on=fixed_on)
+        signer = REPORT_SIGNERS[reporter]
+        duties.append(ReportingDuty(
+            key=key, title=str(item.get("title", "")).strip() or key, period=period, reporter=reporter, signer=signer,
+            rule=rule, sign_rule=Rule(**{**rule.__dict__, "name": f"report.{key}.sign", "actor": signer}),
+            rounds=rounds, opens_months_before_end=opens, contents=str(item.get("contents", ""))))
+    if len({d.key for d in duties}) != len(duties):
+        raise ValueError(f"{layer}: hai kỳ báo cáo trùng key")
+    return tuple(duties)
 
 
 def _load_national() -> dict[str, Layer]:
@@ -399,6 +494,7 @@ def _build_versions(data: Mapping[str, Any]) -> list[Profile]:
                 instrument=instrument,
                 caveats=tuple(caveats),
                 backup=_backup_from(data.get("backup"), instrument, name),
+                reporting=_reporting_from(data.get("reporting"), instrument, name),
             )
         )
     versions.sort(key=lambda p: p.effective_from)
