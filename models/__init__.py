@@ -9,10 +9,12 @@ from models.org import Unit
 from models.people import Person, ProfileRevision
 from models.tasks import Task, TaskCandidate
 from models.transfers import Merger, MergerMove, Placement, Transfer
+from models.reports import Report  # periodic reports (issue 7, item 4)
 
 __all__ = [
     "Approval", "ApprovalItem", "Attachment", "Delegation", "RevisionChange", "SyncOutbox",
     "AuditEvent", "CalendarOverride", "Notification", "Person", "ProfileRevision",
     "Merger", "MergerMove", "Placement", "RoleGrant", "SignedDocument", "SignedExport", "Task", "TaskCandidate",
     "Transfer", "Unit", "User",
+    "Report",
 ]
