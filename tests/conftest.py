@@ -64,7 +64,7 @@ async def db(database_url: str):
     await database.dispose()
 
 
-TABLES = ("merger_moves, placements, mergers, transfers, sync_outbox, approval_items, approvals, delegations, revision_changes, attachments, audit_events, audit_chain, "
+TABLES = ("reports, merger_moves, placements, mergers, transfers, sync_outbox, approval_items, approvals, delegations, revision_changes, attachments, audit_events, audit_chain, "
           "notifications, signed_exports, signed_documents, task_candidates, tasks, profile_revisions, sessions, "
           "login_throttle, role_grants, users, people, units, calendar_overrides")
 
