@@ -33,6 +33,7 @@ REVISION_STATUSES = {
     "ready": "Chờ phê duyệt trong tháng",
     "returned_by_head": "Thủ trưởng trả lại",
     "approved": "Đã phê duyệt",
+    "withdrawn": "Đã rút (điều chuyển bị hủy)",
 }
 
 

@@ -195,6 +195,11 @@ async def hand_over(task: Task, actor_user_id: int, now: datetime, *, session: A
         raise Conflict("Hồ sơ đã được bàn giao.", "already_handed_over")
     person = await _person(transfer, session=session)
     await _refuse_open_update(person, session=session)
+    destination = await session.get(Unit, transfer.to_unit_id)
+    if destination.successor_id is not None:  # merged or dissolved since the transfer was made
+        successor = await session.get(Unit, destination.successor_id)
+        raise Conflict(f"Đơn vị «{destination.name}» đã sáp nhập vào «{successor.name}»; hủy điều chuyển này và "
+                       "lập lại đến đơn vị kế thừa.", "unit_closed")
     actor = await session.get(User, actor_user_id)
     login = (await session.execute(select(User).where(User.person_id == person.id))).scalars().first()
     # The placement starts on the day the record moves; a decision that takes effect later is waited for

@@ -264,6 +264,9 @@ async def cancel(client: Client, session: AsyncSession, viewer: Viewer, transfer
     if transfer.status != "open":
         raise Conflict(f"Điều chuyển số {transfer.id} {TRANSFER_STATUSES[transfer.status].lower()}; không hủy được.",
                        f"transfer_{transfer.status}")
+    if transfer.kind == "arrival":  # the arriving person's record is registered: it is completed, not cancelled
+        raise Conflict("Tiếp nhận người chuyển đến không hủy được: hồ sơ của người này đã được đăng ký. Nếu đăng ký "
+                       "nhầm, đề nghị Sở Nội vụ xử lý.", "arrival_not_cancellable")
     if transfer.handed_over_at is not None:
         raise Conflict(moves.handed_over_message(transfer), "transfer_handed_over")
     request = TransferCancelInput(transfer_id=transfer.id, reason=reason, actor=viewer.username)

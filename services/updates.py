@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
 
-from models import ProfileRevision
+from models import ProfileRevision, Transfer
 from rules.profiles import get_profile
 from services import archive, audit, cv, documents, permissions, revisions
 from services.onboarding import cancel_if_not_saved
@@ -49,6 +49,12 @@ async def start(client: Client, task_queue: str, session: AsyncSession, viewer: 
     if open_update is not None:
         raise Conflict(f"Đang có bản cập nhật số {open_update.number} chưa được phê duyệt; hoàn thành bản đó trước.",
                        "update_in_progress", revision_id=open_update.id, workflow_id=open_update.workflow_id)
+    moving = (await session.execute(select(Transfer).where(Transfer.person_id == person.id,
+                                                           Transfer.status == "open"))).scalars().first()
+    if moving is not None:  # its revision is made from the approved version: a change now would be lost under it
+        raise Conflict(f"Hồ sơ đang trong một điều chuyển hoặc điều chỉnh tình trạng chưa hoàn tất (số {moving.id}); "
+                       "cập nhật thông tin sau khi hoàn tất.", "transfer_in_progress", transfer_id=moving.id,
+                       workflow_id=moving.workflow_id)
     current = await session.get(ProfileRevision, person.current_revision_id)
     number = (await session.execute(select(func.max(ProfileRevision.number)).where(
         ProfileRevision.person_id == person.id))).scalar_one()

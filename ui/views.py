@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 
 from models import Task
 from models.tasks import ESCALATION_LEVELS
-from services import catalogs, cv, permissions
+from services import arrivals, catalogs, cv, moves, permissions
 from services.scope import Viewer
 from services.tasks import DUE_SOON_DAYS
 from ui.formats import vn_date
@@ -62,7 +62,8 @@ def cv_rows(data: dict) -> list[dict]:
 UPDATE_FIELDS = ("residence", "phone", "other_names", "general_education", "qualification", "political_theory",
                  "position", "grade_code", "grade_name", "salary_step", "salary_coefficient", "salary_from")
 REVISION_KINDS = {"onboarding": "Lập hồ sơ lần đầu", "update_personal": "Cá nhân cập nhật thông tin",
-                  "update_state_decision": "Cập nhật theo quyết định"}
+                  "update_state_decision": "Cập nhật theo quyết định", "import": "Chuyển từ hệ thống cũ",
+                  **moves.REVISION_KINDS, **arrivals.REVISION_KINDS}
 APPROVAL_STATES = {"on_time": "Đúng hạn", "late": "Trễ hạn", "pending": "Đang chờ ký", "none": "Chưa có hồ sơ",
                    "waiting": "Chưa đến kỳ phê duyệt", "closed": "Đã đóng, không có hồ sơ"}
 

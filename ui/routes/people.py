@@ -8,7 +8,7 @@ from fastapi.responses import RedirectResponse, Response
 from api.deps import CurrentUser, SessionDep, TemporalDep
 from api.params import IdPath
 from models.people import PERSON_KINDS, PERSON_STATUSES, REVISION_STATUSES
-from services import catalogs, cv, exports, org, people, permissions, task_actions, tasks
+from services import catalogs, cv, exports, org, people, permissions, retirement, task_actions, tasks
 from services.errors import DomainError, Forbidden
 from services.scope import Viewer, readable_person
 from services import archive  # the archive is read-only (services/archive.py)
@@ -24,6 +24,8 @@ SEARCH_STATUSES = {"active": "Đang công tác", "archived": "Đã lưu trữ", 
 
 def step_state(step: people.TimelineStep) -> tuple[str, str]:
     """(label, css class) of a timeline step."""
+    if step.status == "cancelled":  # a cancelled transfer's step
+        return "Đã hủy", "cancelled"
     if step.done_at is not None:
         return ("Đúng hạn", "ok") if step.on_time else ("Trễ hạn", "late")
     if step.on_time is False:
@@ -47,6 +49,7 @@ async def person_page(person_id: IdPath, request: Request, viewer: CurrentUser, 
         revision_cv=permissions.shown_cv(viewer, person, revision.data) if revision else {},
         revision_statuses=REVISION_STATUSES, revision_kinds=REVISION_KINDS,
         steps=[(s, *step_state(s)) for s in steps],
+        retirement=retirement.facts(person) if person.status != "archived" else {},
         unit_history=await unit_history.of(viewer, person.id, session=session),  # services/unit_history.py
         **await person_box(viewer, person, session=session),  # ui/routes/transfers.py
         may_edit=permissions.edits_record(viewer, person) and current is None and not archive.is_archived(person),

@@ -25,6 +25,7 @@ router = APIRouter(include_in_schema=False)
 Csrf = Depends(check_csrf)
 EDITABLE = ("draft", "returned")
 CORRECTABLE = ("submitted", "ready")
+UPDATE_KINDS = ("update_personal", "update_state_decision")  # revisions made by «Cập nhật thông tin»
 
 
 # ---- shared helpers ---------------------------------------------------------------------------
@@ -173,7 +174,7 @@ async def revision_page(request: Request, session, viewer: Viewer, revision_id: 
     working = await people.working_revision(person.id, session=session)
     users = await auth.full_names({revision.author_id, revision.reviewed_by_id} - {None}, session=session)
     is_working = working is not None and working.id == revision.id
-    editable = is_working and revision.status in EDITABLE and revision.kind != "onboarding"
+    editable = is_working and revision.status in EDITABLE and revision.kind in UPDATE_KINDS
     submit_task = (await tasks.open_task_for(viewer, person.id, "update_entry", session=session)
                    if editable and may_author(viewer, person) else None)
     review_task = (await tasks.open_task_for(viewer, person.id, "review_update", session=session)
@@ -241,8 +242,8 @@ async def correct_revision(revision_id: IdPath, request: Request, viewer: Curren
             revision = await revisions.correct(viewer, revision_id, changes, session=session)
             message = "Đã hiệu chỉnh; thay đổi được ghi nhận theo từng mục."
         else:
-            if revision.kind == "onboarding":
-                raise Invalid("Sơ yếu lý lịch lần đầu được sửa trên biểu mẫu sơ yếu lý lịch.", "use_cv_form")
+            if revision.kind not in UPDATE_KINDS:  # a first record, an arrival's or a transfer's draft
+                raise Invalid("Bản này được sửa trên biểu mẫu sơ yếu lý lịch.", "use_cv_form")
             revision = await people.save_draft(viewer, revision.person_id, changes, session=session)
             message = "Đã lưu thay đổi vào bản cập nhật."
     except DomainError as err:
