@@ -31,6 +31,12 @@ WORKFLOW_LABELS = {
     "Arrival": "Tiếp nhận người chuyển đến",
     "Retirement": "Theo dõi nghỉ hưu",
     "UnitMerger": "Sáp nhập, giải thể đơn vị",
+    "RetirementScan": "Rà soát người đến tuổi nghỉ hưu (hằng ngày)",
+    "ReportRound": "Mở đợt báo cáo định kỳ",
+    "PeriodicReport": "Báo cáo định kỳ của đơn vị",
+    "AuditChainCheck": "Kiểm tra chuỗi nhật ký kiểm toán (hằng ngày)",
+    "MonthlyBackup": "Sao lưu dữ liệu hằng tháng",
+    "BackupFailed": "Xử lý sao lưu lỗi",
 }
 STATUS_LABELS = {
     WorkflowExecutionStatus.RUNNING: "Đang thực hiện",
@@ -55,8 +61,9 @@ ACTIVITY_READINGS = {
 SIGNAL_READINGS = {
     "approval_decided": "Nhận quyết định của thủ trưởng về bản cập nhật",
     "signers_changed": "Thay đổi người được ký (giao, thu hồi ủy quyền)",
-    "cancel": "Nhận yêu cầu hủy",
-    "birth_date_changed": "Ngày sinh được đính chính",
+    "add_revision": "Thêm bản cập nhật vào đợt phê duyệt",
+    "unit_signed": "Một đơn vị đã ký, báo cáo lên cấp tỉnh",
+    "recheck": "Rà soát lại ngày nghỉ hưu (ngày sinh hoặc giới tính được đính chính)",
 }
 
 
@@ -260,6 +267,9 @@ class _Reader:
             out.task_id = value["task_id"]
             out.detail = {"outcome": value.get("outcome"), "actor_user_id": value.get("actor_user_id")}
             out.reading = f"Yêu cầu hoàn thành nhiệm vụ {self._task_title(out.task_id)}"
+        elif isinstance(value, dict) and "transfer_id" in value:
+            out.detail = {"reason": value.get("reason"), "by": value.get("actor")}
+            out.reading = f"Yêu cầu hủy điều chuyển: «{value.get('reason')}» ({value.get('actor')})"
 
     async def _timer_started(self, event, out: HistoryEvent) -> None:
         wait = _duration(event.timer_started_event_attributes.start_to_fire_timeout)
