@@ -56,7 +56,7 @@ async def test_an_official_gets_a_one_time_code_activates_and_sees_their_unit(ap
     official = await activate(api, "hoa.tranthi", body["activation_code"])
     me = (await official.get("/api/me")).json()
     assert me["roles"] == ["unit_hr"] and me["unit_id"] == org.units["SYT"]
-    assert {u["code"] for u in (await official.get("/api/units")).json()} == {"SYT", "SYT-DS", "SYT-BV"}
+    assert {u["code"] for u in (await official.get("/api/units")).json()} == {"SYT", "SYT-DS", "SYT-BV", "SYT-VP", "SYT-NVY"}
     reused = await (await api()).post("/api/auth/activate", json={"username": "hoa.tranthi",
                                                                    "code": body["activation_code"],
                                                                    "password": "lan-thu-hai-khac"})
