@@ -61,7 +61,7 @@ async def test_login_me_logout_and_lockout(api, db):
 async def test_units_and_users_follow_scope(api, org):
     hr = await api("hr.syt")
     codes = {u["code"] for u in (await hr.get("/api/units")).json()}
-    assert codes == {"SYT", "SYT-DS", "SYT-BV"}
+    assert codes == {"SYT", "SYT-DS", "SYT-BV", "SYT-VP", "SYT-NVY"}
     admin = await api("sonoivu")
     assert len((await admin.get("/api/units")).json()) == len(org.units)
     users = (await admin.get("/api/admin/users")).json()
