@@ -75,7 +75,8 @@ KINDS = (
     "fixed_date",  # a fixed day and month (a periodic report: "trước ngày 15 tháng 01 hàng năm")
 )
 # superior_hr: the HR of the higher authority that manages the person ("cấp trên theo phân cấp quản
-# lý", Kon Tum Đ11.2, Nghệ An Đ10.2): unit_hr of the nearest unit above the person's own agency.
+# lý", Kon Tum Đ11.2, Nghệ An Đ10.2): unit_hr of the nearest unit above the person's unit that has one,
+# else Sở Nội vụ (services/actors.py).
 ACTORS = ("unit_hr", "person", "unit_head", "sonoivu_admin", "sonoivu_director", "superior_hr")
 
 # The event each period counts from (`counts_from` of a rule). The workflow passes the dates it

@@ -21,7 +21,8 @@ from rules.clock import VN_TZ
 from services.errors import NotFound, Unavailable
 from services.scope import Viewer, readable_person
 
-WORKFLOW_ID = re.compile(r"^[a-z-]+/[0-9A-Za-z/@._-]{1,100}$")
+# business ids ("onboarding/12", "approval/3/2026-05") and the ids of runs a Schedule started ("audit-chain-check-…")
+WORKFLOW_ID = re.compile(r"^[a-z][0-9A-Za-z/@._:-]{0,127}$")
 WORKFLOW_LABELS = {
     "Onboarding": "Tiếp nhận, lập hồ sơ mới",
     "ProfileUpdate": "Cập nhật thông tin hồ sơ",
