@@ -464,3 +464,44 @@ class AuditVerification(View):
     last_seq: int = Field(description="The chain's head when the check began (0: empty log)")
     last_hash: str
     checked_at: VnTime
+
+
+
+# ---- backups (services/backups.py) -----------------------------------------------------------------
+
+class BackupPolicyView(View):
+    every_months: int = Field(description="A backup every N months (the profile's [backup])")
+    keep_months: int = Field(description="Backups are kept at least this many months")
+    legal_basis: str | None
+    note: str
+
+
+class BackupView(View):
+    id: str
+    file: str | None = Field(description="The dump's name in the backup folder; none when pg_dump failed")
+    taken_at: VnTime
+    trigger: Literal["schedule", "manual"]
+    status: Literal["dumping", "dumped", "verified", "failed"]
+    status_label: str
+    size: int | None
+    sha256: str | None
+    server_version: str | None
+    pg_dump: str | None
+    tables: int
+    rows: int
+    verified_at: VnTime | None
+    verification_ok: bool | None
+    problems: list[str]
+    failure_stage: Literal["dump", "verify"] | None
+    failure: str | None
+    deleted_at: VnTime | None
+    deleted_reason: str | None
+    resolved_at: VnTime | None
+    resolved_by: str | None
+    resolution: str | None
+    task_id: int | None = Field(description="Sở Nội vụ's task about a failed backup")
+
+
+class BackupsView(View):
+    policy: BackupPolicyView
+    backups: list[BackupView]

@@ -25,6 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["keys"]:  # hoso keys generate|rotate|status (bootstrap/keys_cli.py)
         from bootstrap.keys_cli import main as keys_main
         return keys_main(argv[1:])
+    if argv[:1] in (["backup"], ["restore"]):  # hoso backup | hoso restore FILE (bootstrap/backup_cli.py)
+        from bootstrap.backup_cli import main as backup_main
+        return backup_main(argv)
     parser = argparse.ArgumentParser(prog="hoso", description="Hồ sơ CBCCVC")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="start database, Temporal, worker and web app (development)")

@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     temporal_tls_cert: Path | None = None
     temporal_tls_key: Path | None = None
     temporal_tls_server_name: str | None = None
+    # Backups (services/backups.py): the pg_dump files and their manifest backups.json; unset → data_dir/backups
+    backup_dir: Path | None = None
     # The key of the audit log's hash chain (services/audit.py, docs/data-protection.md#the-audit-chain): HMAC-SHA256,
     # held outside the database so SQL access alone cannot rebuild a valid chain. Never changed once rows exist.
     audit_key: str = DEV_AUDIT_KEY
@@ -85,7 +87,7 @@ class Settings(BaseSettings):
         return value or None
 
     @field_validator("data_keys", "data_key", "data_key_file", "temporal_ui_origin", "temporal_tls_ca",
-                     "temporal_tls_cert", "temporal_tls_key", "temporal_tls_server_name", mode="before")
+                     "temporal_tls_cert", "temporal_tls_key", "temporal_tls_server_name", "backup_dir", mode="before")
     @classmethod
     def _blank_is_unset(cls, value):
         return None if isinstance(value, str) and not value.strip() else value
@@ -97,6 +99,10 @@ class Settings(BaseSettings):
     @property
     def signing_path(self) -> Path:
         return self.signing_dir or self.data_dir / "signing"
+
+    @property
+    def backup_path(self) -> Path:
+        return self.backup_dir or self.data_dir / "backups"
 
     def production_problems(self, *, temporal: bool = True) -> list[str]:
         """Why these settings must not run in production (HOSO_ENV=prod), one line per variable; empty when

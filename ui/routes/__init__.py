@@ -5,6 +5,7 @@ from ui.routes import admin, approvals, auth, hires, inbox, people, records, tas
 from ui.routes import mergers  # unit mergers (issue 6, case 7)
 from ui.routes import transfers as transfer_pages  # transfers, arrivals, leavings (issue 6, cases 1-5)
 from ui.routes import audit as audit_pages  # the audit log: chain check and exports (issue 7)
+from ui.routes import backups as backup_pages  # the database backups (issue 7, item 5)
 
 router = APIRouter(include_in_schema=False)
 for module in (auth, inbox, tasks, people, hires, records, approvals, admin):
@@ -12,5 +13,6 @@ for module in (auth, inbox, tasks, people, hires, records, approvals, admin):
 router.include_router(mergers.router)
 router.include_router(transfer_pages.router)
 router.include_router(audit_pages.router)
+router.include_router(backup_pages.router)
 
 __all__ = ["router"]
