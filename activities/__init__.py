@@ -7,6 +7,7 @@ def all_activities(db: Database, settings: Settings, client=None) -> list:
     from activities.approvals import ApprovalActivities
     from activities.arrivals import ArrivalActivities
     from activities.audit import AuditActivities
+    from activities.backups import BackupActivities
     from activities.deadlines import DeadlineActivities
     from activities.exports import ExportActivities
     from activities.mergers import MergerActivities
@@ -20,5 +21,6 @@ def all_activities(db: Database, settings: Settings, client=None) -> list:
         DeadlineActivities, TaskActivities, PeopleActivities, ApprovalActivities, NationalDbActivities,
         ExportActivities, MergerActivities, ArrivalActivities, TransferActivities)]
     groups.append(AuditActivities(db, settings, client))  # the audit log's daily chain check
+    groups.append(BackupActivities(db, settings, client))  # the monthly backup
     groups.append(RetirementActivities(db, settings, client))  # retirement: plan, leaving, the daily scan
     return [fn for group in groups for fn in group.functions()]

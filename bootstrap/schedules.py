@@ -19,6 +19,8 @@ from workflows.contracts import RetirementScanInput
 from workflows.retirement import SCAN_CRON as RETIREMENT_SCAN_CRON, SCAN_SCHEDULE_ID as RETIREMENT_SCAN_ID
 from workflows.audit_check import SCHEDULE_ID as AUDIT_CHECK_ID
 from workflows.contracts import AuditCheckInput
+from workflows.backup import CRON as BACKUP_CRON, SCHEDULE_ID as BACKUP_ID
+from workflows.contracts import BackupRunInput
 
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 
@@ -38,6 +40,9 @@ JOBS.append(PeriodicJob(RETIREMENT_SCAN_ID, "RetirementScan", RETIREMENT_SCAN_CR
                              "lead + margin (BLLĐ 2019 Đ169, NĐ 135/2020; notice and decision: rules/profiles/statutes.toml)"))
 JOBS.append(PeriodicJob(AUDIT_CHECK_ID, "AuditChainCheck", "30 2 * * *", lambda _: AuditCheckInput(),
                         note="the audit log's hash chain, recomputed daily; Sở Nội vụ is told when it breaks"))
+JOBS.append(PeriodicJob(BACKUP_ID, "MonthlyBackup", BACKUP_CRON, lambda settings: BackupRunInput(settings.profile),
+                        note="dump and verify the database; the profile's [backup] sets the months and how long "
+                             "dumps are kept (Quảng Ngãi Đ10.2, Kon Tum Đ12.1)"))
 
 
 def schedule_of(job: PeriodicJob, settings: Settings) -> Schedule:

@@ -7,6 +7,7 @@ from core.config import Settings
 from core.db import Database
 from workflows.arrival import ArrivalWorkflow
 from workflows.audit_check import AuditChainCheckWorkflow
+from workflows.backup import BackupFailedWorkflow, MonthlyBackupWorkflow
 from workflows.merger import UnitMergerWorkflow
 from workflows.monthly_approval import MonthlyApprovalWorkflow
 from workflows.onboarding import OnboardingWorkflow
@@ -19,7 +20,7 @@ from workflows.transfer import TransferWorkflow
 def workflow_classes() -> list:
     return [OnboardingWorkflow, ProfileUpdateWorkflow, MonthlyApprovalWorkflow, ProvinceApprovalWorkflow,
             UnitMergerWorkflow, ArrivalWorkflow, TransferWorkflow, AuditChainCheckWorkflow,
-            RetirementWorkflow, RetirementScanWorkflow]
+            MonthlyBackupWorkflow, BackupFailedWorkflow, RetirementWorkflow, RetirementScanWorkflow]
 
 
 def build_worker(client: Client, db: Database, settings: Settings, *, task_queue: str | None = None) -> Worker:

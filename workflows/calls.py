@@ -169,3 +169,30 @@ async def open_retirement_leaving(inp: LeavingInput) -> LeavingOpened: ...
 
 @_signature("retirement.scan")
 async def scan_retirements(inp: ScanBatchInput) -> ScanBatch: ...
+
+
+
+from workflows.contracts import (  # noqa: E402 - the monthly backup (workflows/backup.py)
+    BackupDumped, BackupDumpInput, BackupFailureInput, BackupFailureRecorded, BackupFileInput, BackupPlan,
+    BackupPruned, BackupPruneInput, BackupRunInput, BackupVerified,
+)
+
+
+@_signature("backups.plan")
+async def backup_plan(inp: BackupRunInput) -> BackupPlan: ...
+
+
+@_signature("backups.dump")
+async def backup_dump(inp: BackupDumpInput) -> BackupDumped: ...
+
+
+@_signature("backups.verify")
+async def backup_verify(inp: BackupFileInput) -> BackupVerified: ...
+
+
+@_signature("backups.prune")
+async def backup_prune(inp: BackupPruneInput) -> BackupPruned: ...
+
+
+@_signature("backups.record_failure")
+async def backup_record_failure(inp: BackupFailureInput) -> BackupFailureRecorded: ...

@@ -410,3 +410,80 @@ class ScanBatch:
     found: int                          # people in the horizon (or with an open retirement task)
     ended: int                          # whose workflow already ended: left alone
     done: bool
+
+
+
+# ---- backups (workflows/backup.py) -----------------------------------------------------------------
+
+@dataclass
+class BackupRunInput:
+    """The monthly Schedule's input: the profile whose `[backup]` sets the period and the retention."""
+    profile: str
+
+
+@dataclass
+class BackupPlan:
+    due: bool                 # this month is one of the profile's period
+    profile_version: str      # the version in force today
+    every_months: int
+    keep_months: int
+    legal_basis: str | None
+
+
+@dataclass
+class BackupDumpInput:
+    trigger: str = "schedule"  # "schedule" | "manual"
+
+
+@dataclass
+class BackupDumped:
+    entry_id: str
+    file: str                 # its name in the backup folder
+    size: int
+    tables: int
+    rows: int
+
+
+@dataclass
+class BackupFileInput:
+    file: str
+
+
+@dataclass
+class BackupVerified:
+    file: str
+    ok: bool
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BackupPruneInput:
+    keep_months: int
+
+
+@dataclass
+class BackupPruned:
+    deleted: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BackupFailureInput:
+    stage: str                # "dump" | "verify"
+    message: str
+    file: str | None = None
+
+
+@dataclass
+class BackupFailureRecorded:
+    entry_id: str
+    unit_id: int | None       # Sở Nội vụ's unit, where its task opens (None: no unit in the database)
+
+
+@dataclass
+class BackupTaskInput:
+    """Sở Nội vụ's task about a failed backup, workflow `backup-failed/{entry_id}`."""
+    entry_id: str
+    unit_id: int
+    profile: str
+    profile_version: str
+    failed_on: str

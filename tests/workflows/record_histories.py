@@ -46,6 +46,7 @@ from tests.workflows.audit_histories import AUDIT_SCENARIOS
 from tests.workflows.retirement_histories import RETIREMENT_SCENARIOS
 from tests.workflows.transfer_histories import TRANSFER_SCENARIOS
 from tests.workflows.merger_histories import MERGER_SCENARIOS
+from tests.workflows.backup_histories import BACKUP_SCENARIOS
 
 HISTORIES = Path(__file__).parent / "histories"
 WORKFLOW_IDS = Path(__file__).parent / "history_ids.json"  # file name → workflow id (not in the history)
@@ -330,6 +331,7 @@ SCENARIOS += TRANSFER_SCENARIOS  # workflows/transfer.py, in tests/workflows/tra
 SCENARIOS += RETIREMENT_SCENARIOS  # workflows/retirement.py, in tests/workflows/retirement_histories.py
 SCENARIOS += MERGER_SCENARIOS  # workflows/merger.py, in tests/workflows/merger_histories.py
 SCENARIOS += AUDIT_SCENARIOS  # workflows/audit_check.py, in tests/workflows/audit_histories.py
+SCENARIOS += BACKUP_SCENARIOS  # workflows/backup.py, in tests/workflows/backup_histories.py
 
 
 def write(recorded: dict[str, WorkflowHistory]) -> None:
