@@ -99,8 +99,7 @@ async def test_months_of_backups_keep_the_profiles_number_and_a_failed_verificat
 
 
 
-async def test_sonoivu_resolves_the_failed_backup_task(dev_env, dev_worker, db, org, settings, database_url,
-                                                       task_queue):
+async def test_sonoivu_resolves_the_failed_backup_task(dev_env, api, db, org, settings, database_url, task_queue):
     """On the dev server: the time-skipping test server does not deliver an Update to a child workflow whose
     parent has closed (ParentClosePolicy.ABANDON), which the task's workflow is."""
     execute(database_url, UNRESTORABLE)
@@ -111,6 +110,10 @@ async def test_sonoivu_resolves_the_failed_backup_task(dev_env, dev_worker, db, 
     [entry] = backups.read_manifest(settings.backup_path)
     assert entry["status"] == "failed" and entry["file"] in live(settings.backup_path)
     task = await open_task(db, failure_workflow_id(entry["id"]), "backup_failed")
+    page = (await (await api("sonoivu")).get(f"/tasks/{task.id}")).text
+    assert f'href="/backups#{entry["id"]}"' in page and 'name="outcome" value="resolved"' in page
+    watched = (await (await api("thanhtra")).get(f"/tasks/{task.id}")).text  # the auditor only looks
+    assert f'href="/backups#{entry["id"]}"' in watched and 'value="resolved"' not in watched
     with pytest.raises(Invalid) as blank:
         await complete_as(db, dev_env.client, "sonoivu", task.id, "resolved", {"comment": " "})
     assert blank.value.code == "missing_comment"
