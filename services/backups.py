@@ -38,7 +38,7 @@ import tempfile
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -59,6 +59,7 @@ LOCK = ".backups.json.lock"
 SCRATCH_PREFIX = "hoso_verify_"
 FAILURE_WORKFLOW = "backup-failed/"  # + the entry's id: the workflow of Sở Nội vụ's task about a failure
 SEES_BACKUPS = ("sonoivu_admin", "auditor")
+STALE_DUMP = timedelta(hours=6)  # a dump still "dumping" after this long was cut off (its worker died)
 MAX_PROBLEMS = 20  # problems kept per verification (a wholly different database would list every table)
 STATUS_LABELS = {"dumping": "Đang sao lưu", "dumped": "Đã sao lưu, chưa kiểm tra", "verified": "Đã kiểm tra khôi phục: khớp",
                  "failed": "Không thành công"}
@@ -303,6 +304,16 @@ def _new_name(folder: Path, now: datetime, known: set[str]) -> str:
     return name
 
 
+def _close_interrupted(folder: Path, entries: list[dict[str, Any]], now: datetime) -> None:
+    """A dump whose worker was killed leaves its entry "dumping" and a .partial file: mark it failed, remove it."""
+    for entry in entries:
+        if entry.get("status") == "dumping" and now - _taken(entry) > STALE_DUMP:
+            (folder / f"{entry['file']}.partial").unlink(missing_ok=True)
+            entry.update(status="failed", file=None, failure={
+                "stage": "dump", "at": now.isoformat(),
+                "message": "Sao lưu bị gián đoạn (tiến trình dừng giữa chừng); tệp dở dang đã được xóa."})
+
+
 async def dump(url: str, folder: Path, *, now: datetime, trigger: str = "manual",
                workflow_id: str | None = None) -> dict[str, Any]:
     """Dump the database into the folder with its figures (one snapshot), record it, return the entry. A dump
@@ -315,6 +326,7 @@ async def dump(url: str, folder: Path, *, now: datetime, trigger: str = "manual"
         major, version = await server_version(conn)
         pg_dump = tool("pg_dump", major)
         with editing(folder) as entries:  # reserve the name
+            _close_interrupted(folder, entries, now)
             name = _new_name(folder, now, {e.get("file") for e in entries})
             entry_id, partial = name.removesuffix(".dump"), folder / f"{name}.partial"
             entries.append({"id": entry_id, "file": name, "status": "dumping", "taken_at": now.isoformat(),
@@ -628,7 +640,7 @@ def rows_of(folder: Path) -> list[BackupRow]:
     for e in read_manifest(folder):
         tables, check_, failure, resolved = (e.get("tables") or {}, e.get("verification") or {},
                                              e.get("failure") or {}, e.get("resolved") or {})
-        status = "dumped" if e.get("status") == "dumping" else e.get("status", "dumped")
+        status = e.get("status", "dumped")
         rows.append(BackupRow(
             id=e["id"], file=e.get("file"), taken_at=_at(e["taken_at"]), trigger=e.get("trigger", "manual"),
             trigger_label=TRIGGER_LABELS.get(e.get("trigger"), e.get("trigger") or ""),

@@ -111,6 +111,18 @@ async def test_a_truncated_dump_is_reported_as_failed(db, org, database_url, tmp
     assert scratch_databases(database_url) == before
 
 
+async def test_a_dump_cut_off_by_a_dead_worker_is_closed_by_the_next_one(database_url, tmp_path):
+    with backups.editing(tmp_path) as entries:  # what a worker killed mid-dump leaves behind
+        entries.append({"id": "hoso-cut", "file": "hoso-cut.dump", "status": "dumping",
+                        "taken_at": (NOW - timedelta(days=1)).isoformat(), "trigger": "schedule"})
+    (tmp_path / "hoso-cut.dump.partial").write_bytes(b"PGDMP")
+    assert [r.status_label for r in backups.rows_of(tmp_path)] == ["Đang sao lưu"]
+    made = await backups.dump(database_url, tmp_path, now=NOW)
+    cut = next(e for e in backups.read_manifest(tmp_path) if e["id"] == "hoso-cut")
+    assert cut["status"] == "failed" and cut["file"] is None and "gián đoạn" in cut["failure"]["message"]
+    assert not (tmp_path / "hoso-cut.dump.partial").exists() and (tmp_path / made["file"]).is_file()
+
+
 async def test_tools_of_the_servers_major_version(database_url):
     with connect(database_url) as conn:
         major = int(conn.execute("SHOW server_version_num").fetchone()[0]) // 10000
