@@ -26,7 +26,7 @@ RUN apt-get update \
  && groupadd --system --gid 10001 hoso \
  && useradd --system --uid 10001 --gid hoso --home-dir /app --no-create-home \
       --shell /usr/sbin/nologin hoso \
- && install -d -o hoso -g hoso -m 0750 /var/lib/hoso
+ && install -d -o hoso -g hoso -m 0750 /var/lib/hoso /var/lib/hoso/backups
 
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
