@@ -23,4 +23,6 @@ def all_activities(db: Database, settings: Settings, client=None) -> list:
     groups.append(AuditActivities(db, settings, client))  # the audit log's daily chain check
     groups.append(BackupActivities(db, settings, client))  # the monthly backup
     groups.append(RetirementActivities(db, settings, client))  # retirement: plan, leaving, the daily scan
+    from activities.reports import ReportActivities
+    groups.append(ReportActivities(db, settings, client))  # periodic reports: the round's plan
     return [fn for group in groups for fn in group.functions()]

@@ -20,11 +20,12 @@ from temporalio.service import RPCError
 
 from api import security
 from api.routes import admin, auth, org, records, rules, work
-from api.routes import codec
+from api.routes import codec, histories, scorecards
 from api.routes import mergers  # unit mergers (issue 6, case 7)
 from api.routes import transfers  # transfers, arrivals, leavings (issue 6, cases 1-5)
 from api.routes import audit as audit_routes  # the audit log's hash chain and exports (issue 7)
 from api.routes import backups as backup_routes  # the database backups (issue 7, item 5)
+from api.routes import reports as report_routes  # periodic reports (issue 7, item 4)
 from api.params import refuse_unstorable_text
 from api.state import AppState
 from core.config import ProductionRefused, Settings, get_settings
@@ -78,12 +79,13 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
                        max_age=8 * 3600, same_site="lax", https_only=settings.is_prod)
     _add_error_handlers(app)
     security.install(app, settings)  # headers, body limit (api/security.py)
-    for module in (auth, org, work, records, rules, admin):
+    for module in (auth, org, work, records, rules, admin, histories, scorecards):
         app.include_router(module.router)
     app.include_router(mergers.router)
     app.include_router(transfers.router)
     app.include_router(audit_routes.router)
     app.include_router(backup_routes.router)
+    app.include_router(report_routes.router)
     codec.install(app, settings)  # the data key ring; /codec for the Temporal Web UI (docs/data-protection.md)
     from ui.routes import router as ui_router
     app.include_router(ui_router)

@@ -398,10 +398,73 @@ class TaskData(Body):
         default=None, description="Per revision of the batch: approve or return")
     reasons: dict[RevisionKey, Annotated[str, Field(max_length=2000)]] | None = Field(
         default=None, description="Per returned revision: why")
+    notes: dict[Literal["assessment", "difficulties", "equipment", "proposals"],
+                Annotated[str, Field(max_length=4000)]] | None = Field(
+        default=None, description="A periodic report's narrative (prepare_report), each part optional")
     notice_no: str | None = Field(default=None, max_length=64,
                                   description="retirement_notice: the number of the written notice")
     decision_no: str | None = Field(default=None, max_length=64,
                                     description="retirement_decision: the number of the retirement decision")
+
+
+# ---- workflow histories (Sở Nội vụ's audit of how a process ran) ------------------------------
+
+class WorkflowRunView(View):
+    workflow_id: str
+    run_id: str
+    type: str
+    type_label: str
+    status: str
+    status_label: str
+    started_at: datetime | None
+    closed_at: datetime | None
+
+
+class HistoryEventView(View):
+    event_id: int
+    time: datetime
+    type: str = Field(description="Temporal's event type, e.g. ACTIVITY_TASK_SCHEDULED, TIMER_FIRED")
+    reading: str | None = Field(default=None, description="What the event means, in Vietnamese")
+    actor: str | None = None
+    task_id: int | None = None
+    detail: dict[str, Any] = {}
+
+
+class HistoryTaskView(View):
+    id: int
+    kind: str
+    title: str
+    status: str
+    started_on: date
+    due_on: date | None
+    due_at: datetime | None
+    completed_at: datetime | None
+    escalation_level: int
+    legal_basis: str | None
+    outcome: str | None
+
+
+class WorkflowHistoryView(View):
+    workflow_id: str
+    run: WorkflowRunView
+    events: list[HistoryEventView]
+    tasks: list[HistoryTaskView]
+
+
+# ---- compliance scorecards ---------------------------------------------------------------------
+
+class ScorecardRow(View):
+    unit_id: int
+    unit_code: str
+    unit_name: str
+    month: str
+    due: int = Field(description="Tasks with a legal deadline due in the month")
+    on_time: int
+    late: int
+    open_overdue: int = Field(description="Not done and past their due time")
+    escalated: int = Field(description="The head or Sở Nội vụ was told")
+    on_time_rate: float | None = Field(description="on_time / due; null when nothing was due")
+    by_rule: dict[str, int] = Field(default={}, description="Tasks due per rule of the profile")
 
 
 # ---- transfers, arrivals and leavings (api/routes/transfers.py) ----------------------------------
@@ -466,7 +529,6 @@ class AuditVerification(View):
     checked_at: VnTime
 
 
-
 # ---- backups (services/backups.py) -----------------------------------------------------------------
 
 class BackupPolicyView(View):
@@ -505,3 +567,81 @@ class BackupView(View):
 class BackupsView(View):
     policy: BackupPolicyView
     backups: list[BackupView]
+
+
+# ---- periodic reports (services/reports.py) --------------------------------------------------
+
+class ReportView(View):
+    id: int
+    duty: str = Field(description="The duty's key in the profile's [[reporting]]")
+    period: str = Field(description='"2026", "2026-H1" or "2026-Q3"')
+    period_label: str
+    period_start: date
+    period_end: date
+    title: str
+    unit_id: int
+    unit_code: str
+    unit_name: str
+    status: str = Field(description="open | prepared | submitted")
+    status_label: str
+    due_on: date | None = Field(description="null when the text sets no due date")
+    due_at: datetime | None
+    late: bool
+    legal_basis: str | None
+    workflow_id: str
+    prepared_at: datetime | None
+    signed_at: datetime | None
+    signed_as: str | None
+    signed_pdf_sha256: str | None
+
+
+class ReportRow(View):
+    label: str
+    count: int
+
+
+class ReportSection(View):
+    key: str
+    title: str
+    rows: list[ReportRow]
+
+
+class ReportFigures(View):
+    as_of: date | None = Field(description="The day the figures were taken from the records")
+    headcount: int
+    onboarding: int = Field(description="Records still being made, not in the headcount")
+    sections: list[ReportSection]
+
+
+class ReportDetail(ReportView):
+    figures: ReportFigures = Field(description="The submitted figures, or (before HR submits) today's")
+    notes: dict[str, str]
+
+
+class ReportRound(View):
+    duty: str
+    period: str
+    period_label: str
+    title: str
+    due_on: date | None
+    units: int
+    submitted: int
+    late: int
+
+
+class ReportUnitHeadcount(View):
+    unit_code: str
+    unit_name: str
+    headcount: int
+
+
+class ReportTotal(View):
+    duty: str
+    period: str
+    period_label: str
+    title: str
+    units: int
+    submitted: int
+    missing: list[str] = Field(description="The units that have not submitted")
+    by_unit: list[ReportUnitHeadcount]
+    figures: ReportFigures = Field(description="The sum of the submitted reports")

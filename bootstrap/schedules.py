@@ -35,14 +35,39 @@ class PeriodicJob:
 
 
 JOBS: list[PeriodicJob] = []
-JOBS.append(PeriodicJob(RETIREMENT_SCAN_ID, "RetirementScan", RETIREMENT_SCAN_CRON, lambda _: RetirementScanInput(),
-                        note="starts or re-signals one Retirement workflow per person retiring within the notice "
-                             "lead + margin (BLLĐ 2019 Đ169, NĐ 135/2020; notice and decision: rules/profiles/statutes.toml)"))
 JOBS.append(PeriodicJob(AUDIT_CHECK_ID, "AuditChainCheck", "30 2 * * *", lambda _: AuditCheckInput(),
                         note="the audit log's hash chain, recomputed daily; Sở Nội vụ is told when it breaks"))
 JOBS.append(PeriodicJob(BACKUP_ID, "MonthlyBackup", BACKUP_CRON, lambda settings: BackupRunInput(settings.profile),
                         note="dump and verify the database; the profile's [backup] sets the months and how long "
                              "dumps are kept (Quảng Ngãi Đ10.2, Kon Tum Đ12.1)"))
+JOBS.append(PeriodicJob(RETIREMENT_SCAN_ID, "RetirementScan", RETIREMENT_SCAN_CRON, lambda _: RetirementScanInput(),
+                        note="starts or re-signals one Retirement workflow per person retiring within the notice "
+                             "lead + margin (BLLĐ 2019 Đ169, NĐ 135/2020; notice and decision: rules/profiles/statutes.toml)"))
+
+
+# Jobs that depend on the configured profile (settings.profile): each source gives its jobs for the settings.
+JOB_SOURCES: list[Callable[[Settings], list[PeriodicJob]]] = []
+
+
+def jobs_for(settings: Settings) -> list[PeriodicJob]:
+    """JOBS, then the jobs of the configured profile."""
+    return [*JOBS, *(job for source in JOB_SOURCES for job in source(settings))]
+
+
+def report_jobs(settings: Settings) -> list[PeriodicJob]:
+    """One Schedule per reporting duty of the profile (`[[reporting]]`): at 07:00 on the 1st of each month a round
+    opens in (rules.deadlines.round_months), the round of the period just ended (workflows/reports.py)."""
+    from rules.deadlines import round_months
+    from rules.profiles import get_profile
+    from workflows.contracts import ReportRoundInput
+    from workflows.reports import schedule_id
+    return [PeriodicJob(schedule_id(duty.key), "ReportRound", f"0 7 1 {','.join(map(str, round_months(duty)))} *",
+                        lambda s, key=duty.key: ReportRoundInput(profile=s.profile, duty=key),
+                        note=f"{duty.title}: {duty.legal_basis}")
+            for duty in get_profile(settings.profile).reporting]
+
+
+JOB_SOURCES.append(report_jobs)  # periodic reports (issue 7, item 4)
 
 
 def schedule_of(job: PeriodicJob, settings: Settings) -> Schedule:
@@ -57,7 +82,7 @@ def schedule_of(job: PeriodicJob, settings: Settings) -> Schedule:
 async def ensure(client: Client, settings: Settings, jobs: list[PeriodicJob] | None = None) -> list[str]:
     """Create each job's schedule, or bring an existing one up to date; returns their ids."""
     done = []
-    for job in JOBS if jobs is None else jobs:
+    for job in jobs_for(settings) if jobs is None else jobs:
         schedule = schedule_of(job, settings)
         try:
             await client.create_schedule(job.schedule_id, schedule)

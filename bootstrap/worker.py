@@ -15,12 +15,14 @@ from workflows.profile_update import ProfileUpdateWorkflow
 from workflows.province_approval import ProvinceApprovalWorkflow
 from workflows.retirement import RetirementScanWorkflow, RetirementWorkflow
 from workflows.transfer import TransferWorkflow
+from workflows.reports import PeriodicReportWorkflow, ReportRoundWorkflow  # periodic reports (issue 7)
 
 
 def workflow_classes() -> list:
     return [OnboardingWorkflow, ProfileUpdateWorkflow, MonthlyApprovalWorkflow, ProvinceApprovalWorkflow,
             UnitMergerWorkflow, ArrivalWorkflow, TransferWorkflow, AuditChainCheckWorkflow,
-            MonthlyBackupWorkflow, BackupFailedWorkflow, RetirementWorkflow, RetirementScanWorkflow]
+            MonthlyBackupWorkflow, BackupFailedWorkflow, RetirementWorkflow, RetirementScanWorkflow,
+            ReportRoundWorkflow, PeriodicReportWorkflow]
 
 
 def build_worker(client: Client, db: Database, settings: Settings, *, task_queue: str | None = None) -> Worker:

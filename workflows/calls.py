@@ -150,28 +150,6 @@ async def verify_audit_chain(inp: AuditCheckInput) -> AuditCheckResult: ...
 async def report_audit_check(inp: AuditReportInput) -> bool: ...
 
 
-from workflows.contracts import (  # noqa: E402 - retirement (workflows/retirement.py)
-    LeavingInput, LeavingOpened, RetirementPlan, RetirementPlanInput, ScanBatch, ScanBatchInput, WithdrawInput,
-)
-
-
-@_signature("retirement.plan")
-async def plan_retirement(inp: RetirementPlanInput) -> RetirementPlan: ...
-
-
-@_signature("retirement.withdraw")
-async def withdraw_retirement_tasks(inp: WithdrawInput) -> int: ...
-
-
-@_signature("retirement.open_leaving")
-async def open_retirement_leaving(inp: LeavingInput) -> LeavingOpened: ...
-
-
-@_signature("retirement.scan")
-async def scan_retirements(inp: ScanBatchInput) -> ScanBatch: ...
-
-
-
 from workflows.contracts import (  # noqa: E402 - the monthly backup (workflows/backup.py)
     BackupDumped, BackupDumpInput, BackupFailureInput, BackupFailureRecorded, BackupFileInput, BackupPlan,
     BackupPruned, BackupPruneInput, BackupRunInput, BackupVerified,
@@ -196,3 +174,31 @@ async def backup_prune(inp: BackupPruneInput) -> BackupPruned: ...
 
 @_signature("backups.record_failure")
 async def backup_record_failure(inp: BackupFailureInput) -> BackupFailureRecorded: ...
+
+
+from workflows.contracts import (  # noqa: E402 - retirement (workflows/retirement.py)
+    LeavingInput, LeavingOpened, RetirementPlan, RetirementPlanInput, ScanBatch, ScanBatchInput, WithdrawInput,
+)
+
+
+@_signature("retirement.plan")
+async def plan_retirement(inp: RetirementPlanInput) -> RetirementPlan: ...
+
+
+@_signature("retirement.withdraw")
+async def withdraw_retirement_tasks(inp: WithdrawInput) -> int: ...
+
+
+@_signature("retirement.open_leaving")
+async def open_retirement_leaving(inp: LeavingInput) -> LeavingOpened: ...
+
+
+@_signature("retirement.scan")
+async def scan_retirements(inp: ScanBatchInput) -> ScanBatch: ...
+
+
+from workflows.contracts import ReportRoundPlan, ReportRoundPlanInput  # noqa: E402 - periodic reports (workflows/reports.py)
+
+
+@_signature("reports.plan_round")
+async def plan_report_round(inp: ReportRoundPlanInput) -> ReportRoundPlan: ...

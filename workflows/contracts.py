@@ -313,6 +313,82 @@ class AuditReportInput:
     result: AuditCheckResult
 
 
+# ---- backups (workflows/backup.py) -----------------------------------------------------------------
+
+@dataclass
+class BackupRunInput:
+    """The monthly Schedule's input: the profile whose `[backup]` sets the period and the retention."""
+    profile: str
+
+
+@dataclass
+class BackupPlan:
+    due: bool                 # this month is one of the profile's period
+    profile_version: str      # the version in force today
+    every_months: int
+    keep_months: int
+    legal_basis: str | None
+
+
+@dataclass
+class BackupDumpInput:
+    trigger: str = "schedule"  # "schedule" | "manual"
+
+
+@dataclass
+class BackupDumped:
+    entry_id: str
+    file: str                 # its name in the backup folder
+    size: int
+    tables: int
+    rows: int
+
+
+@dataclass
+class BackupFileInput:
+    file: str
+
+
+@dataclass
+class BackupVerified:
+    file: str
+    ok: bool
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BackupPruneInput:
+    keep_months: int
+
+
+@dataclass
+class BackupPruned:
+    deleted: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BackupFailureInput:
+    stage: str                # "dump" | "verify"
+    message: str
+    file: str | None = None
+
+
+@dataclass
+class BackupFailureRecorded:
+    entry_id: str
+    unit_id: int | None       # Sở Nội vụ's unit, where its task opens (None: no unit in the database)
+
+
+@dataclass
+class BackupTaskInput:
+    """Sở Nội vụ's task about a failed backup, workflow `backup-failed/{entry_id}`."""
+    entry_id: str
+    unit_id: int
+    profile: str
+    profile_version: str
+    failed_on: str
+
+
 # ---- retirement (workflows/retirement.py) -------------------------------------------------------
 
 @dataclass
@@ -412,78 +488,50 @@ class ScanBatch:
     done: bool
 
 
-
-# ---- backups (workflows/backup.py) -----------------------------------------------------------------
+# ---- periodic reports (workflows/reports.py) --------------------------------------------------------
 
 @dataclass
-class BackupRunInput:
-    """The monthly Schedule's input: the profile whose `[backup]` sets the period and the retention."""
+class ReportRoundInput:
+    """A reporting duty's Schedule input: the profile and the duty's key (rules/profiles.py `[[reporting]]`).
+    With `period` ("2026", "2026-H1", "2026-Q3") that period's round opens (by hand); without it, the period
+    whose round opened last (rules.deadlines.report_period_on)."""
     profile: str
+    duty: str
+    period: str | None = None
 
 
 @dataclass
-class BackupPlan:
-    due: bool                 # this month is one of the profile's period
-    profile_version: str      # the version in force today
-    every_months: int
-    keep_months: int
-    legal_basis: str | None
+class ReportRoundPlanInput:
+    profile: str
+    duty: str
+    period: str | None
+    at: str                   # when the round started (workflow.now()), ISO with offset
 
 
 @dataclass
-class BackupDumpInput:
-    trigger: str = "schedule"  # "schedule" | "manual"
-
-
-@dataclass
-class BackupDumped:
-    entry_id: str
-    file: str                 # its name in the backup folder
-    size: int
-    tables: int
-    rows: int
-
-
-@dataclass
-class BackupFileInput:
-    file: str
-
-
-@dataclass
-class BackupVerified:
-    file: str
-    ok: bool
-    problems: list[str] = field(default_factory=list)
-
-
-@dataclass
-class BackupPruneInput:
-    keep_months: int
-
-
-@dataclass
-class BackupPruned:
-    deleted: list[str] = field(default_factory=list)
-
-
-@dataclass
-class BackupFailureInput:
-    stage: str                # "dump" | "verify"
-    message: str
-    file: str | None = None
-
-
-@dataclass
-class BackupFailureRecorded:
-    entry_id: str
-    unit_id: int | None       # Sở Nội vụ's unit, where its task opens (None: no unit in the database)
-
-
-@dataclass
-class BackupTaskInput:
-    """Sở Nội vụ's task about a failed backup, workflow `backup-failed/{entry_id}`."""
-    entry_id: str
+class ReportInput:
+    """One unit's report for a period, workflow `report/{duty}/{period}/{unit_id}`."""
+    report_id: int
     unit_id: int
     profile: str
     profile_version: str
-    failed_on: str
+    duty: str
+    period: str
+    period_start: str         # the due date counts from it (rule `report.{duty}`, counts_from "period_start")
+    opened_on: str
+    reporter: str             # actor of the preparing task when the profile names nobody
+    signer: str
+
+
+@dataclass
+class ReportRoundPlan:
+    period: str
+    profile_version: str
+    reports: list[ReportInput] = field(default_factory=list)
+
+
+@dataclass
+class ReportRoundResult:
+    period: str
+    started: int              # report workflows started by this run
+    already: int              # already running or done (a repeated round starts nobody twice)

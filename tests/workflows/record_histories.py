@@ -46,6 +46,7 @@ from tests.workflows.audit_histories import AUDIT_SCENARIOS
 from tests.workflows.retirement_histories import RETIREMENT_SCENARIOS
 from tests.workflows.transfer_histories import TRANSFER_SCENARIOS
 from tests.workflows.merger_histories import MERGER_SCENARIOS
+from tests.workflows.report_histories import REPORT_SCENARIOS
 from tests.workflows.backup_histories import BACKUP_SCENARIOS
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -328,9 +329,10 @@ async def arrival_pulled(s: Stack, national_url: str) -> None:
 SCENARIOS = [month_of_hires, personal_update, reminded_self_entry, arrival_pulled]
 NEEDS_NATIONAL_URL = {arrival_pulled}  # scenarios that also post to the national stand-in themselves
 SCENARIOS += TRANSFER_SCENARIOS  # workflows/transfer.py, in tests/workflows/transfer_histories.py
-SCENARIOS += RETIREMENT_SCENARIOS  # workflows/retirement.py, in tests/workflows/retirement_histories.py
 SCENARIOS += MERGER_SCENARIOS  # workflows/merger.py, in tests/workflows/merger_histories.py
 SCENARIOS += AUDIT_SCENARIOS  # workflows/audit_check.py, in tests/workflows/audit_histories.py
+SCENARIOS += RETIREMENT_SCENARIOS  # workflows/retirement.py, in tests/workflows/retirement_histories.py
+SCENARIOS += REPORT_SCENARIOS  # workflows/reports.py, in tests/workflows/report_histories.py
 SCENARIOS += BACKUP_SCENARIOS  # workflows/backup.py, in tests/workflows/backup_histories.py
 
 
