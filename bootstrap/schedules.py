@@ -87,7 +87,8 @@ async def ensure(client: Client, settings: Settings, jobs: list[PeriodicJob] | N
         try:
             await client.create_schedule(job.schedule_id, schedule)
         except ScheduleAlreadyRunningError:
-            async def replace(_: ScheduleUpdateInput, schedule=schedule) -> ScheduleUpdate:
+            async def replace(current: ScheduleUpdateInput, schedule=schedule) -> ScheduleUpdate:
+                schedule.state = current.description.schedule.state  # an operator's pause (and its note) stays
                 return ScheduleUpdate(schedule=schedule)
             await client.get_schedule_handle(job.schedule_id).update(replace)
         done.append(job.schedule_id)
