@@ -6,10 +6,6 @@ To record only this one (the other histories untouched, history_ids.json updated
     .venv/bin/python -m tests.workflows.audit_histories
 """
 import asyncio
-import json
-import os
-import tempfile
-from pathlib import Path
 
 import psycopg
 from sqlalchemy import select
@@ -40,30 +36,8 @@ AUDIT_SCENARIOS = [audit_chain_broken_notified]
 
 
 async def main() -> None:
-    from core.config import ROOT
-    from core.devstack import embedded_postgres_uri
-    from tests.national_receiver.support import InProcessReceiver
     from tests.workflows import record_histories as rh
-    admin_uri = os.environ.get("DATABASE_URL") or embedded_postgres_uri(ROOT / ".var" / "test")
-    recorded: dict = {}
-    national = InProcessReceiver()
-    await national.start()
-    try:
-        with tempfile.TemporaryDirectory(prefix="hoso-replay-signing-") as signing_dir:
-            for scenario in AUDIT_SCENARIOS:
-                print(f"-- {scenario.__name__}")
-                async with rh.stack(admin_uri, national.url, Path(signing_dir), recorded) as s:
-                    await scenario(s)
-    finally:
-        await national.stop()
-    for old in rh.HISTORIES.glob("AuditChainCheck-*.json"):
-        old.unlink()
-    ids = {name: wid for name, wid in json.loads(rh.WORKFLOW_IDS.read_text(encoding="utf-8")).items()
-           if not name.startswith("AuditChainCheck-")}
-    for name, history in sorted(recorded.items()):
-        (rh.HISTORIES / name).write_text(history.to_json() + "\n", encoding="utf-8")
-        ids[name] = history.workflow_id
-    rh.WORKFLOW_IDS.write_text(json.dumps(dict(sorted(ids.items())), indent=2) + "\n", encoding="utf-8")
+    await rh.record_only(AUDIT_SCENARIOS, ("AuditChainCheck-",))
 
 
 if __name__ == "__main__":

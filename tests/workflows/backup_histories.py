@@ -9,7 +9,6 @@ The recorder's settings read HOSO_BACKUP_DIR from the environment; without it th
 developer's own .var/backups, so a temporary folder is set here unless one is given.
 """
 import asyncio
-import json
 import os
 import tempfile
 from pathlib import Path
@@ -55,32 +54,8 @@ BACKUP_SCENARIOS = [backup_verified, backup_verification_failed]
 
 
 async def main() -> None:
-    from core.config import ROOT
-    from core.devstack import embedded_postgres_uri
-    from tests.national_receiver.support import InProcessReceiver
     from tests.workflows import record_histories as rh
-    admin_uri = os.environ.get("DATABASE_URL") or embedded_postgres_uri(ROOT / ".var" / "test")
-    recorded: dict = {}
-    national = InProcessReceiver()
-    await national.start()
-    try:
-        with tempfile.TemporaryDirectory(prefix="hoso-replay-signing-") as signing_dir:
-            for scenario in BACKUP_SCENARIOS:
-                print(f"-- {scenario.__name__}")
-                async with rh.stack(admin_uri, national.url, Path(signing_dir), recorded) as s:
-                    await scenario(s)
-    finally:
-        await national.stop()
-    prefixes = ("MonthlyBackup-", "BackupFailed-")
-    for old in rh.HISTORIES.glob("*.json"):
-        if old.name.startswith(prefixes):
-            old.unlink()
-    ids = {name: wid for name, wid in json.loads(rh.WORKFLOW_IDS.read_text(encoding="utf-8")).items()
-           if not name.startswith(prefixes)}
-    for name, history in sorted(recorded.items()):
-        (rh.HISTORIES / name).write_text(history.to_json() + "\n", encoding="utf-8")
-        ids[name] = history.workflow_id
-    rh.WORKFLOW_IDS.write_text(json.dumps(dict(sorted(ids.items())), indent=2) + "\n", encoding="utf-8")
+    await rh.record_only(BACKUP_SCENARIOS, ("MonthlyBackup-", "BackupFailed-"))
 
 
 if __name__ == "__main__":

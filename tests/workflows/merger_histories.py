@@ -5,11 +5,7 @@ To record only these (the other histories untouched, history_ids.json updated fo
     .venv/bin/python -m tests.workflows.merger_histories
 """
 import asyncio
-import json
-import os
-import tempfile
 from datetime import timedelta
-from pathlib import Path
 
 from tests.helpers import until
 
@@ -59,30 +55,8 @@ MERGER_SCENARIOS = [merger_waited_moved_closed, merger_continued_as_new]
 
 
 async def main() -> None:
-    from core.config import ROOT
-    from core.devstack import embedded_postgres_uri
-    from tests.national_receiver.support import InProcessReceiver
     from tests.workflows import record_histories as rh
-    admin_uri = os.environ.get("DATABASE_URL") or embedded_postgres_uri(ROOT / ".var" / "test")
-    recorded: dict = {}
-    national = InProcessReceiver()
-    await national.start()
-    try:
-        with tempfile.TemporaryDirectory(prefix="hoso-replay-signing-") as signing_dir:
-            for scenario in MERGER_SCENARIOS:
-                print(f"-- {scenario.__name__}")
-                async with rh.stack(admin_uri, national.url, Path(signing_dir), recorded) as s:
-                    await scenario(s)
-    finally:
-        await national.stop()
-    for old in rh.HISTORIES.glob("UnitMerger-*.json"):
-        old.unlink()
-    ids = {name: wid for name, wid in json.loads(rh.WORKFLOW_IDS.read_text(encoding="utf-8")).items()
-           if not name.startswith("UnitMerger-")}
-    for name, history in sorted(recorded.items()):
-        (rh.HISTORIES / name).write_text(history.to_json() + "\n", encoding="utf-8")
-        ids[name] = history.workflow_id
-    rh.WORKFLOW_IDS.write_text(json.dumps(dict(sorted(ids.items())), indent=2) + "\n", encoding="utf-8")
+    await rh.record_only(MERGER_SCENARIOS, ("UnitMerger-",))
 
 
 if __name__ == "__main__":

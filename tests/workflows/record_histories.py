@@ -363,5 +363,31 @@ async def main() -> None:
     write(recorded)
 
 
+async def record_only(scenarios, prefixes: tuple[str, ...]) -> None:
+    """Record only these scenarios and replace only the histories whose names start with `prefixes` (a feature's
+    own, e.g. `python -m tests.workflows.transfer_histories`), leaving the others and their ids as they are."""
+    admin_uri = os.environ.get("DATABASE_URL") or embedded_postgres_uri(ROOT / ".var" / "test")
+    recorded: dict = {}
+    national = InProcessReceiver()
+    await national.start()
+    try:
+        with tempfile.TemporaryDirectory(prefix="hoso-replay-signing-") as signing_dir:
+            for scenario in scenarios:
+                print(f"-- {scenario.__name__}")
+                async with stack(admin_uri, national.url, Path(signing_dir), recorded) as s:
+                    await scenario(s)
+    finally:
+        await national.stop()
+    for old in HISTORIES.glob("*.json"):
+        if old.name.startswith(prefixes):
+            old.unlink()
+    ids = {name: wid for name, wid in json.loads(WORKFLOW_IDS.read_text(encoding="utf-8")).items()
+           if not name.startswith(prefixes)}
+    for name, history in sorted(recorded.items()):
+        (HISTORIES / name).write_text(history.to_json() + "\n", encoding="utf-8")
+        ids[name] = history.workflow_id
+    WORKFLOW_IDS.write_text(json.dumps(dict(sorted(ids.items())), indent=2) + "\n", encoding="utf-8")
+
+
 if __name__ == "__main__":
     asyncio.run(main())

@@ -6,10 +6,6 @@ To record only these (the other histories untouched, history_ids.json updated fo
     .venv/bin/python -m tests.workflows.report_histories
 """
 import asyncio
-import json
-import os
-import tempfile
-from pathlib import Path
 
 KINDS = ("ReportRound-", "PeriodicReport-")
 
@@ -41,31 +37,8 @@ REPORT_SCENARIOS = [report_round_signed_and_preparing]
 
 
 async def main() -> None:
-    from core.config import ROOT
-    from core.devstack import embedded_postgres_uri
-    from tests.national_receiver.support import InProcessReceiver
     from tests.workflows import record_histories as rh
-    admin_uri = os.environ.get("DATABASE_URL") or embedded_postgres_uri(ROOT / ".var" / "test")
-    recorded: dict = {}
-    national = InProcessReceiver()
-    await national.start()
-    try:
-        with tempfile.TemporaryDirectory(prefix="hoso-replay-signing-") as signing_dir:
-            for scenario in REPORT_SCENARIOS:
-                print(f"-- {scenario.__name__}")
-                async with rh.stack(admin_uri, national.url, Path(signing_dir), recorded) as s:
-                    await scenario(s)
-    finally:
-        await national.stop()
-    for kind in KINDS:
-        for old in rh.HISTORIES.glob(f"{kind}*.json"):
-            old.unlink()
-    ids = {name: wid for name, wid in json.loads(rh.WORKFLOW_IDS.read_text(encoding="utf-8")).items()
-           if not name.startswith(KINDS)}
-    for name, history in sorted(recorded.items()):
-        (rh.HISTORIES / name).write_text(history.to_json() + "\n", encoding="utf-8")
-        ids[name] = history.workflow_id
-    rh.WORKFLOW_IDS.write_text(json.dumps(dict(sorted(ids.items())), indent=2) + "\n", encoding="utf-8")
+    await rh.record_only(REPORT_SCENARIOS, KINDS)
 
 
 if __name__ == "__main__":
