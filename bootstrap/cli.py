@@ -9,7 +9,7 @@ import signal
 import sys
 from datetime import UTC, datetime
 
-from bootstrap import admin_cli
+from bootstrap import admin_cli, import_cli
 from core.config import ROOT, get_settings
 
 RULES_COMMANDS = {"deadline", "profiles"}
@@ -36,9 +36,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("deadline", help="hoso deadline PROFILE RULE START")
     sub.add_parser("profiles", help="list the regulation profiles")
     admin_cli.register(sub)
+    import_cli.register(sub)  # hoso import FILE (bootstrap/import_cli.py)
     args = parser.parse_args(argv)
     if args.command in admin_cli.COMMANDS:
         return admin_cli.run(args)
+    if args.command in import_cli.COMMANDS:
+        return import_cli.run(args)
     if args.command in DEMO_COMMANDS and not _demo_allowed():
         return 2
     if args.command in PRODUCTION_CHECKED and not _production_allowed(temporal=args.command != "migrate"):
