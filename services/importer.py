@@ -499,6 +499,7 @@ async def import_rows(db: Database, rows: Iterable[tuple[int, dict]], *, profile
                 report.bad.append((number, checked))
         if read >= batch_size:
             await flush()
+    total = done + read  # known now (an xlsx's recorded dimension may have counted empty rows)
     if read or done == 0:
         await flush()
     report.seconds = time.monotonic() - started

@@ -96,8 +96,9 @@ async def test_an_xlsx_file_with_typed_cells(clean_db, org, tmp_path):
     sheet.append([None] * len(HEADER))  # an empty row is no row
     path = tmp_path / "can-bo.xlsx"
     book.save(path)
-    report = await importer.import_rows(clean_db, importer.read_rows(path), profile_name=PROFILE)
-    assert (report.imported, report.bad) == (1, [])
+    steps = []
+    report = await importer.import_rows(clean_db, importer.read_rows(path), profile_name=PROFILE, progress=steps.append)
+    assert (report.imported, report.bad) == (1, []) and (steps[-1].done, steps[-1].total) == (1, 1)
     async with clean_db.session() as session:
         person = (await session.execute(select(Person))).scalar_one()
         assert person.citizen_id == "001090000007" and person.date_of_birth == date(1990, 2, 1)
