@@ -1,0 +1,502 @@
+"""A province at full size, measured against raw PostgreSQL, raw pyhanko and bare Temporal, in one run.
+
+    python -m bench.province [--people 60000] [--units 1500] [--tasks 1000000] [--escalations 10000]
+    python -m bench.province --quick        # 20,000 people, 300,000 tasks, 2,000 escalations
+
+One throwaway PostgreSQL database and one Temporal dev server with its SQLite file for the whole run:
+  build       units and their HR and heads (bench/province_data.py), the people through
+              services/importer.import_rows (the import rate), the tasks in bulk with their candidates;
+  inbox       GET /api/tasks (mine / unit, open / overdue) through the real app, logged in as HR officials
+              of the biggest units, against one hand-written SQL query returning the same rows;
+  search      GET /api/search (with and without diacritics, part of a name, citizen ID) as Sở Nội vụ,
+              against the same matching written by hand in SQL;
+  signing     a 500-revision monthly batch: build, sign, apply (the services the tasks.sign and
+              tasks.complete activities call), against pyhanko signing the same PDF with the same key;
+  onboarding  bench/onboarding.py's real and bare runs, on this province's database and server;
+  escalation  N human tasks (bench/escalation.py) due within the same minute; lateness = the escalation's
+              audit event − the due time.
+Nothing is asserted. It prints a table, and last one JSON line with the headline figures.
+"""
+import argparse
+import asyncio
+import json
+import logging
+import math
+import os
+import random
+import statistics
+import sys
+import tempfile
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from io import BytesIO
+from pathlib import Path
+from time import perf_counter
+
+import httpx
+import psycopg
+from sqlalchemy import select, text
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from bench import province_data
+from bench.escalation import EscalationProbe, probe_schedule
+from bench.onboarding import run_bare, run_real
+from core.config import ROOT, Settings
+from core.db import Database
+from core.devstack import drop_database, embedded_postgres_uri, ensure_database
+from core.migrate import upgrade
+
+PASSWORD = "mat-khau-bench"
+PROFILE = "quang-ngai"
+HR_OFFICIALS = 4          # the inbox is read by the HR officials of this many of the biggest units
+BATCH = 500               # revisions in the monthly batch
+ESCALATION_WINDOW = 60.0  # seconds over which the deadlines are spread
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]  # nearest rank
+
+
+@dataclass
+class Timing:
+    app: list[float]
+    raw: list[float]
+    rows: int
+    same: bool
+
+    def p(self, which: str, q: float) -> float:
+        return pct(getattr(self, which), q) * 1000
+
+
+# ---- building the province ---------------------------------------------------------------------------
+
+async def build(db: Database, people: int, units: int, tasks: int) -> tuple[province_data.Province, dict]:
+    from services.importer import import_rows  # issue 9, item 1
+
+    figures: dict = {}
+    async with db.session() as session:
+        province = await province_data.build_org(session, units, PASSWORD)
+    figures["units"] = len(province.units)
+    last = [0.0]
+
+    def progress(p) -> None:
+        if p.seconds - last[0] >= 15:
+            last[0] = p.seconds
+            print(f"  import: {p.done} rows, {p.rate:.0f}/s", flush=True)
+
+    rows = province_data.person_rows(province, people, datetime.now(UTC).date())
+    start = perf_counter()
+    report = await import_rows(db, rows, profile_name=PROFILE, batch_size=1000, progress=progress)
+    figures["import_wall"] = perf_counter() - start
+    figures["import"] = report
+    if report.bad:
+        print(f"  import: {len(report.bad)} bad rows, first: {report.bad[:3]}", flush=True)
+    start = perf_counter()
+    async with db.session() as session:
+        figures["tasks"] = await province_data.insert_tasks(session, province, tasks)
+    figures["tasks_wall"] = perf_counter() - start
+    async with db.session() as session:
+        await session.execute(text("ANALYZE"))
+    return province, figures
+
+
+# ---- the inbox -------------------------------------------------------------------------------------
+
+TASK_COLUMNS = ("t.id, t.kind, t.title, t.subject_person_id, t.unit_id, t.actor_role, t.due_on, t.due_at, "
+                "t.legal_basis, t.rule, t.status, t.escalation_level, t.workflow_id, t.outcome, t.completed_at, "
+                "(SELECT array_agg(u.username ORDER BY u.username) FROM task_candidates c2 "
+                " JOIN users u ON u.id = c2.user_id WHERE c2.task_id = t.id AND c2.can_complete) AS assignees")
+RAW_MINE = (f"SELECT {TASK_COLUMNS} FROM task_candidates c JOIN tasks t ON t.id = c.task_id "
+            "WHERE c.user_id = %(uid)s AND t.status = 'open' {overdue} ORDER BY t.due_at NULLS LAST, t.id")
+RAW_UNIT = ("WITH RECURSIVE tree(id) AS ("
+            " SELECT unit_id FROM role_grants WHERE user_id = %(uid)s AND unit_id IS NOT NULL"
+            " UNION SELECT u.id FROM units u JOIN tree ON u.parent_id = tree.id) "
+            f"SELECT {TASK_COLUMNS} FROM tasks t WHERE t.status = 'open' {{overdue}} AND t.id IN ("
+            " SELECT id FROM tasks WHERE status = 'open' AND unit_id IN (SELECT id FROM tree)"
+            " UNION SELECT c.task_id FROM task_candidates c WHERE c.user_id = %(uid)s) "
+            "ORDER BY t.due_at NULLS LAST, t.id")
+INBOX_CASES = [("mine, open", "mine", False), ("unit, open", "unit", False),
+               ("mine, overdue", "mine", True), ("unit, overdue", "unit", True)]
+
+
+async def login(app, username: str) -> httpx.AsyncClient:
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+    response = await client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
+    response.raise_for_status()
+    return client
+
+
+async def measure_inbox(app, raw: psycopg.AsyncConnection, officials: list[tuple[str, int]],
+                        requests: int) -> dict[str, Timing]:
+    clients = [await login(app, name) for name, _ in officials]
+    results = {}
+    try:
+        for label, scope, overdue in INBOX_CASES:
+            sql = (RAW_MINE if scope == "mine" else RAW_UNIT).replace("{overdue}", "AND t.due_at < now()" if overdue else "")
+            params = {"scope": scope, "status": "open", "overdue": str(overdue).lower()}
+            app_times, raw_times, same, rows = [], [], True, 0
+            for i in range(requests + 1):  # the first round is a warm-up, not timed
+                k = i % len(clients)
+                start = perf_counter()
+                response = await clients[k].get("/api/tasks", params=params)
+                took = perf_counter() - start
+                response.raise_for_status()
+                app_ids = [t["id"] for t in response.json()]
+                start = perf_counter()
+                cur = await raw.execute(sql, {"uid": officials[k][1]})
+                fetched = await cur.fetchall()
+                raw_took = perf_counter() - start
+                if i:
+                    app_times.append(took)
+                    raw_times.append(raw_took)
+                    rows += len(app_ids)
+                same = same and app_ids == [r[0] for r in fetched]
+            results[label] = Timing(app_times, raw_times, round(rows / requests), same)
+    finally:
+        for client in clients:
+            await client.aclose()
+    return results
+
+
+# ---- the search ------------------------------------------------------------------------------------
+
+def raw_search_sql(q: str) -> tuple[str, dict]:
+    """The matching of services/people.search_statement for a province-wide viewer, written by hand."""
+    from services.people import GRADE_TEXT, MIN_TRIGRAM_QUERY
+
+    words = " ".join(q.split())
+    branches = ["SELECT id FROM people WHERE hoso_fold(full_name) LIKE '%%' || hoso_fold(%(q)s) || '%%'"]
+    params = {"q": words}
+    if words.isascii() and words.isdigit():
+        branches.append("SELECT id FROM people WHERE citizen_id LIKE %(q)s || '%%' AND citizen_id >= %(q)s"
+                        + (" AND citizen_id < %(hi)s" if words.strip("9") else ""))
+        params["hi"] = str(int(words) + 1).zfill(len(words))
+    if len(words) >= MIN_TRIGRAM_QUERY:
+        branches.append("SELECT p.id FROM people p JOIN units ON units.id = p.unit_id WHERE "
+                        "hoso_fold(units.name) LIKE '%%' || hoso_fold(%(q)s) || '%%' "
+                        "OR hoso_fold(units.code) LIKE hoso_fold(%(q)s) || '%%'")
+        branches.append("SELECT p.id FROM people p JOIN profile_revisions ON profile_revisions.id = p.current_revision_id "
+                        f"WHERE {GRADE_TEXT.replace('%', '%%')} LIKE '%%' || hoso_fold(%(q)s) || '%%'")
+    sql = ("SELECT p.id, p.full_name, p.sex, p.date_of_birth, p.citizen_id, p.unit_id, p.kind, p.hired_on, p.status "
+           "FROM people p WHERE p.status IN ('onboarding', 'active') AND p.id IN ("
+           + " UNION ".join(branches) + ") ORDER BY hoso_fold(p.full_name) LIKE '%%' || hoso_fold(%(q)s) || '%%' DESC, "
+           "similarity(hoso_fold(p.full_name), hoso_fold(%(q)s)) DESC, hoso_fold(p.full_name), p.id LIMIT 100")
+    return sql, params
+
+
+async def search_cases(raw: psycopg.AsyncConnection) -> list[tuple[str, str]]:
+    cur = await raw.execute("SELECT full_name, citizen_id FROM people WHERE status = 'active' ORDER BY id LIMIT 1 OFFSET 777")
+    name, cid = await cur.fetchone()
+    from unidecode import unidecode
+    family, middle, given = name.split(" ", 2)
+    return [("name, diacritics", name), ("name, no diacritics", unidecode(name).lower()),
+            ("part of a name", f"{middle} {given}"[1:]), ("family + middle", f"{family} {middle}"),
+            ("citizen ID", cid), ("citizen ID prefix", cid[:7])]
+
+
+async def measure_search(app, raw: psycopg.AsyncConnection, username: str, requests: int) -> dict[str, Timing]:
+    client = await login(app, username)
+    results = {}
+    try:
+        cases = await search_cases(raw)
+        for label, q in cases:
+            sql, params = raw_search_sql(q)
+            app_times, raw_times, same, rows = [], [], True, 0
+            per_case = requests
+            for i in range(per_case + 1):
+                start = perf_counter()
+                response = await client.get("/api/search", params={"q": q})
+                took = perf_counter() - start
+                response.raise_for_status()
+                ids = [p["id"] for p in response.json()]
+                start = perf_counter()
+                cur = await raw.execute(sql, params)
+                fetched = await cur.fetchall()
+                raw_took = perf_counter() - start
+                if i:
+                    app_times.append(took)
+                    raw_times.append(raw_took)
+                    rows += len(ids)
+                same = same and ids == [r[0] for r in fetched]
+            results[f"{label} «{q}»"] = Timing(app_times, raw_times, round(rows / per_case), same)
+    finally:
+        await client.aclose()
+    return results
+
+
+# ---- the monthly batch -----------------------------------------------------------------------------
+
+async def measure_signing(db: Database, settings: Settings, province: province_data.Province) -> dict:
+    """A 500-revision batch of the biggest unit, built, signed and applied through the services the
+    tasks.sign and tasks.complete activities call (no Temporal in between), then the same PDF signed by
+    pyhanko alone with the same key."""
+    from models import Approval, ApprovalItem, Person, ProfileRevision, Task, TaskCandidate
+    from services import tasks
+    from workflows.contracts import CompleteTaskInput
+
+    code = province_data.big_units(province, 1)[0]
+    unit_id, head = province.units[code], province.head[code]
+    now = datetime.now(UTC)
+    month = f"{now:%Y-%m}"
+    async with db.session() as session:
+        chosen = list((await session.execute(select(Person).where(Person.unit_id == unit_id)
+                                             .order_by(Person.id).limit(BATCH))).scalars())
+        if len(chosen) < BATCH:  # a small province: fill the batch from elsewhere (the batch checks no unit)
+            chosen += list((await session.execute(select(Person).where(Person.unit_id != unit_id)
+                                                  .order_by(Person.id).limit(BATCH - len(chosen)))).scalars())
+        wid = f"approval/{unit_id}/{month}"
+        approval = Approval(level="unit", unit_id=unit_id, month=month, workflow_id=wid, profile=PROFILE,
+                            profile_version="2026", status="open")
+        session.add(approval)
+        await session.flush()
+        decisions = {}
+        for person in chosen:
+            current = await session.get(ProfileRevision, person.current_revision_id)
+            data = {**current.data, "salary_step": int(current.data.get("salary_step") or 1) + 1,
+                    "salary_from": now.date().isoformat()}
+            revision = ProfileRevision(person_id=person.id, number=current.number + 1, status="ready", data=data,
+                                       kind="update_state_decision", change_date=now.date(),
+                                       change_reason="Nâng bậc lương thường xuyên", decision_no="12/QĐ-BENCH",
+                                       workflow_id=f"update/bench-{person.id}")
+            session.add(revision)
+            await session.flush()
+            session.add(ApprovalItem(approval_id=approval.id, revision_id=revision.id, decision="pending"))
+            decisions[str(revision.id)] = "approve"
+        task = Task(workflow_id=wid, step_key="sign@bench", kind="sign_approval", title=f"Ký phê duyệt {month}",
+                    unit_id=unit_id, actor_role="unit_head", rule="monthly_approval", profile=PROFILE,
+                    profile_version="2026", started_on=now.date())
+        session.add(task)
+        await session.flush()
+        session.add(TaskCandidate(task_id=task.id, user_id=head, reason="Thủ trưởng đơn vị"))
+        task_id = task.id
+    inp = CompleteTaskInput(task_id, "sign", head, {"decisions": decisions, "reasons": {}})
+
+    start = perf_counter()
+    async with db.session() as session:
+        to_sign = await tasks.document_to_sign(settings, inp, now=now, session=session)
+    built = perf_counter()
+    pdf = await to_sign.sign()
+    signed = perf_counter()
+    async with db.session() as session:
+        signature_id = await tasks.store_signature(inp, to_sign, pdf, session=session)
+    async with db.session() as session:
+        result = await tasks.complete_task(settings, CompleteTaskInput(
+            task_id, "sign", head, {**inp.data, "signature_id": signature_id}), now=now, session=session)
+    applied = perf_counter()
+    approved = sum(1 for d in result.result["decisions"] if d["decision"] == "approved")
+
+    raw_times = [await raw_sign(to_sign) for _ in range(3)]
+    return {"build": built - start, "sign": signed - built, "apply": applied - signed, "total": applied - start,
+            "raw": statistics.median(raw_times), "approved": approved, "pdf_kb": len(to_sign.pdf) / 1024,
+            "pages": to_sign.pdf.count(b"/Type /Page") - to_sign.pdf.count(b"/Type /Pages")}
+
+
+async def raw_sign(to_sign) -> float:
+    """pyhanko alone: the same PDF, the same PKCS#12 key, the same PAdES metadata; seconds."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    signer = to_sign.signer.pyhanko_signer()
+    start = perf_counter()
+    writer = IncrementalPdfFileWriter(BytesIO(to_sign.pdf), strict=False)
+    meta = signers.PdfSignatureMetadata(field_name=to_sign.field_name, reason=to_sign.reason,
+                                        location=to_sign.location, md_algorithm="sha256",
+                                        subfilter=fields.SigSeedSubFilter.PADES)
+    pdf_signer = signers.PdfSigner(meta, signer=signer,
+                                   new_field_spec=fields.SigFieldSpec(sig_field_name=to_sign.field_name))
+    await pdf_signer.async_sign_pdf(writer, output=BytesIO())
+    return perf_counter() - start
+
+
+# ---- escalations -----------------------------------------------------------------------------------
+
+async def measure_escalations(client: Client, db: Database, settings: Settings, n: int) -> dict:
+    """n probes due within one minute, after a warm-up that measures how fast tasks open here."""
+    from activities.tasks import TaskActivities
+
+    group = TaskActivities(db, settings, client)
+    queue = f"bench-escalation-{uuid.uuid4().hex[:8]}"
+    run = uuid.uuid4().hex[:6]
+    async with db.session() as session:
+        people = (await session.execute(text(
+            "SELECT id, unit_id FROM people WHERE status = 'active' ORDER BY id"))).all()
+    rng = random.Random(7)
+    picks = [people[rng.randrange(len(people))] for _ in range(n)]
+    gate = asyncio.Semaphore(50)
+    today = datetime.now(UTC).date().isoformat()
+
+    async def start(prefix: str, i: int, person: tuple[int, int], due: datetime) -> None:
+        async with gate:
+            await client.start_workflow(EscalationProbe.run, [person[0], person[1], today, due.isoformat()],
+                                        id=f"bench-esc/{run}/{prefix}{i}", task_queue=queue)
+
+    async def opened(prefix: str) -> int:
+        async with db.session() as session:
+            return (await session.execute(text("SELECT count(*) FROM tasks WHERE workflow_id LIKE :p"),
+                                          {"p": f"bench-esc/{run}/{prefix}%"})).scalar_one()
+
+    worker = Worker(client, task_queue=queue, workflows=[EscalationProbe],
+                    activities=[probe_schedule, group.open, group.remind, group.escalate_head, group.escalate_sonoivu])
+    async with worker:
+        warm = max(50, min(200, n // 10))
+        began = perf_counter()
+        far = datetime.now(UTC) + timedelta(hours=2)
+        await asyncio.gather(*(start("w", i, picks[i % n], far) for i in range(warm)))
+        while await opened("w") < warm:
+            await asyncio.sleep(0.2)
+        open_rate = warm / (perf_counter() - began)
+        lead = n / open_rate * 1.5 + 20
+        t0 = datetime.now(UTC) + timedelta(seconds=lead)
+        print(f"  escalation: warm-up opened {open_rate:.0f} tasks/s; {n} deadlines from +{lead:.0f}s over "
+              f"{ESCALATION_WINDOW:.0f}s", flush=True)
+        dues = [t0 + timedelta(seconds=ESCALATION_WINDOW * i / n) for i in range(n)]
+        began = perf_counter()
+        await asyncio.gather(*(start("p", i, picks[i], dues[i]) for i in range(n)))
+        started = perf_counter() - began
+        until = perf_counter() + lead + ESCALATION_WINDOW + 600
+        query = text("SELECT count(*) FROM tasks WHERE workflow_id LIKE :p AND escalation_level >= 1")
+        while perf_counter() < until:
+            async with db.session() as session:
+                done = (await session.execute(query, {"p": f"bench-esc/{run}/p%"})).scalar_one()
+            if done >= n:
+                break
+            await asyncio.sleep(1)
+        async with db.session() as session:
+            rows = (await session.execute(text(
+                "SELECT t.due_at, t.created_at, t.escalated_head_at, a.at FROM tasks t "
+                "JOIN audit_events a ON a.subject = 'task:' || t.id AND a.action = 'task.escalate_head' "
+                "WHERE t.workflow_id LIKE :p"), {"p": f"bench-esc/{run}/p%"})).all()
+    late = [(at - due).total_seconds() for due, _, _, at in rows]
+    stamped = [(stamp - due).total_seconds() for due, _, stamp, _ in rows]
+    return {"n": n, "recorded": len(rows), "open_rate": open_rate, "start_s": started,
+            "opened_after_due": sum(1 for due, created, _, _ in rows if created > due),
+            "p50": pct(late, 50) if late else float("nan"), "p99": pct(late, 99) if late else float("nan"),
+            "max": max(late) if late else float("nan"),
+            "stamp_p99": pct(stamped, 99) if stamped else float("nan")}
+
+
+# ---- the run ---------------------------------------------------------------------------------------
+
+async def bench(url: str, args, work: Path) -> None:
+    db = Database(url)
+    settings = Settings(database_url=url, smtp_host=None, profile=PROFILE, secret_key="bench",
+                        demo_password=PASSWORD, signing_dir=work / "signing")
+    temporal = str(Path(sys.executable).with_name("temporal"))
+    env = await WorkflowEnvironment.start_local(dev_server_existing_path=temporal,
+                                                dev_server_database_filename=str(work / "temporal.sqlite"),
+                                                dev_server_extra_args=["--log-level", "error"])
+    raw = await psycopg.AsyncConnection.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
+    out: dict = {}
+    try:
+        print(f"build: {args.units} units, {args.people} people (import), {args.tasks} tasks ...", flush=True)
+        province, figures = await build(db, args.people, args.units, args.tasks)
+        report = figures["import"]
+        print(f"  imported {report.imported} in {report.seconds:.1f}s ({report.per_second:.0f}/s); "
+              f"{figures['tasks']} tasks in {figures['tasks_wall']:.1f}s", flush=True)
+
+        from api.main import create_app
+        app = create_app(settings, db=db, temporal=env.client, task_queue="bench-app")
+        for noisy in ("httpx", "fontTools"):  # a line per request, per subsetted font table otherwise
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+        async with db.session() as session:
+            users = dict((await session.execute(text("SELECT username, id FROM users"))).all())
+        officials = [(name, users[name]) for name in
+                     (province_data.login_of(code, "unit_hr") for code in province_data.big_units(province, HR_OFFICIALS))]
+        print(f"inbox: {args.requests} requests per case, as {', '.join(n for n, _ in officials)} ...", flush=True)
+        out["inbox"] = await measure_inbox(app, raw, officials, args.requests)
+        print(f"search: {args.requests} requests per case, as sonoivu ...", flush=True)
+        out["search"] = await measure_search(app, raw, "sonoivu", args.requests)
+        print(f"signing: a {BATCH}-revision batch ...", flush=True)
+        out["signing"] = await measure_signing(db, settings, province)
+        print(f"onboarding: N={args.onboardings} concurrency 5, real then bare ...", flush=True)
+        real = await run_real(env.client, url, args.onboardings, 5, 1)
+        bare = await run_bare(env.client, args.onboardings, 5, 1)
+        out["onboarding"] = (real, bare)
+        print(f"escalation: {args.escalations} tasks ...", flush=True)
+        out["escalation"] = await measure_escalations(env.client, db, settings, args.escalations)
+    finally:
+        await raw.close()
+        await env.shutdown()
+        await db.dispose()
+    print(table(args, figures, out))
+    print(json.dumps(headline(figures, out)))
+
+
+def _inbox_worst(results: dict[str, Timing]) -> tuple[float, float]:
+    p95 = max(t.p("app", 95) for t in results.values())
+    ratio = max(t.p("app", 95) / t.p("raw", 95) for t in results.values())
+    return p95, ratio
+
+
+def headline(figures: dict, out: dict) -> dict:
+    inbox_p95, inbox_ratio = _inbox_worst(out["inbox"])
+    search_p95, search_ratio = _inbox_worst(out["search"])
+    signing, (real, bare), esc = out["signing"], out["onboarding"], out["escalation"]
+    return {"inbox_p95_ms": round(inbox_p95, 1), "inbox_vs_sql": round(inbox_ratio, 2),
+            "search_p95_ms": round(search_p95, 1), "search_vs_sql": round(search_ratio, 2),
+            "import_per_s": round(figures["import"].per_second), "escalation_lateness_p99_s": round(esc["p99"], 2),
+            "signing_vs_raw": round(signing["total"] / signing["raw"], 2),
+            "onboarding_vs_bare": round(real.rate / bare.rate, 2)}
+
+
+def table(args, figures: dict, out: dict) -> str:
+    lines = ["", f"province: {figures['units']} units, {figures['import'].imported} people, {figures['tasks']} tasks", ""]
+    for title, results in (("inbox GET /api/tasks", out["inbox"]), ("search GET /api/search", out["search"])):
+        lines.append(f"{title:44} {'rows':>5} {'app p50':>8} {'app p95':>8} {'sql p50':>8} {'sql p95':>8} "
+                     f"{'p95 ×':>6} same")
+        for label, t in results.items():
+            lines.append(f"  {label:42} {t.rows:>5} {t.p('app', 50):>8.1f} {t.p('app', 95):>8.1f} "
+                         f"{t.p('raw', 50):>8.2f} {t.p('raw', 95):>8.2f} {t.p('app', 95) / t.p('raw', 95):>6.1f} "
+                         f"{'yes' if t.same else 'NO'}")
+        lines.append("")
+    report = figures["import"]
+    lines.append(f"import: {report.imported} imported, {report.skipped} skipped, {len(report.bad)} bad in "
+                 f"{report.seconds:.1f}s: {report.per_second:.0f} records/s (wall {figures['import_wall']:.1f}s)")
+    s = out["signing"]
+    lines.append(f"monthly batch of {BATCH} ({s['approved']} approved; PDF {s['pdf_kb']:.0f} KB, {s['pages']} pages): "
+                 f"build {s['build']:.2f}s + sign {s['sign']:.2f}s + apply {s['apply']:.2f}s = {s['total']:.2f}s; "
+                 f"raw pyhanko {s['raw']:.2f}s; total/raw {s['total'] / s['raw']:.1f}, sign/raw {s['sign'] / s['raw']:.2f}")
+    real, bare = out["onboarding"]
+    lines.append(f"onboarding N={args.onboardings}: real {real.rate:.2f}/s (p95 {real.p95:.2f}s), bare {bare.rate:.2f}/s "
+                 f"(p95 {bare.p95:.2f}s), ratio {real.rate / bare.rate:.2f}; history events {real.history_events} / "
+                 f"{bare.history_events}")
+    e = out["escalation"]
+    lines.append(f"escalation: {e['recorded']}/{e['n']} recorded (started in {e['start_s']:.0f}s, warm-up open rate "
+                 f"{e['open_rate']:.0f}/s, {e['opened_after_due']} opened after their due time); lateness p50 "
+                 f"{e['p50']:.2f}s p99 {e['p99']:.2f}s max {e['max']:.2f}s (activity scheduled: p99 {e['stamp_p99']:.2f}s)")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.province", description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=60_000)
+    parser.add_argument("--units", type=int, default=1_500)
+    parser.add_argument("--tasks", type=int, default=1_000_000)
+    parser.add_argument("--escalations", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=200, help="requests per inbox or search case (default 200)")
+    parser.add_argument("--onboardings", type=int, default=20)
+    parser.add_argument("--quick", action="store_true", help="20,000 people, 300,000 tasks, 2,000 escalations")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.people, args.tasks, args.escalations, args.onboardings = 20_000, 300_000, 2_000, 10
+
+    admin_uri = os.environ.get("DATABASE_URL") or embedded_postgres_uri(ROOT / ".var" / "bench")
+    name = f"hoso_bench_{uuid.uuid4().hex[:10]}"
+    url = ensure_database(admin_uri, name)
+    began = perf_counter()
+    try:
+        upgrade(url)
+        with tempfile.TemporaryDirectory(prefix="hoso-province-") as work:
+            asyncio.run(bench(url, args, Path(work)))
+    finally:
+        drop_database(admin_uri, name)
+    print(f"(whole run {perf_counter() - began:.0f}s)", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
