@@ -19,8 +19,10 @@ run: install
 test: install
 	$(BIN)/pytest -q
 
+# both benches: onboardings against bare Temporal, then the province at full size (bench/README.md)
 bench: install
 	$(BIN)/python -m bench.onboarding
+	$(BIN)/python -m bench.province
 
 # CI's production job: pip install . into a fresh venv, web and worker in prod mode against the
 # PostgreSQL on 127.0.0.1:5432 (HOSO_SMOKE_ADMIN_URL) and a Temporal dev server; see docs/operations.md.
