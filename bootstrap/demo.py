@@ -115,4 +115,5 @@ def demo_logins() -> list[tuple[str, str]]:
         rows.append((login_of(code, "unit_hr"), f"Cán bộ tổ chức — {names[code]}"))
         rows.append((login_of(code, "unit_head"), f"Thủ trưởng — {names[code]}"))
     rows += [(login, f"{name}, cấp phó — {names[code]} (ký khi được ủy quyền)") for login, name, code in DEPUTIES]
-    return rows
+    from bootstrap import demo_lifecycle, demo_oversight  # the people of the demo's later processes
+    return rows + demo_lifecycle.LOGINS + demo_oversight.LOGINS

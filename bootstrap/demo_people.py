@@ -7,9 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
-from core.config import get_settings
+from core.config import Settings, get_settings
 from core.db import Database
-from models import Person, Placement, Task, User
+from models import Person, Placement, Task, TaskCandidate, User
 from services import actors, auth, exports, onboarding, people, task_actions
 from services.scope import load_viewer
 
@@ -72,6 +72,14 @@ async def wait_task(db: Database, workflow_id: str, kind: str, timeout: float = 
     raise TimeoutError(f"no open {kind} task in {workflow_id}")
 
 
+async def actor_of(db: Database, task: Task) -> str:
+    """The login that completes a task: its first candidate (the unit's HR, or the managing body's where the
+    profile says so: Kon Tum Đ11.2, Nghệ An Đ10.2)."""
+    async with db.session() as session:
+        return (await session.execute(select(User.username).join(TaskCandidate, TaskCandidate.user_id == User.id).where(
+            TaskCandidate.task_id == task.id, TaskCandidate.can_complete).order_by(TaskCandidate.id))).scalars().first()
+
+
 async def _act(db: Database, client: Client, username: str, task: Task, outcome: str, data: dict | None = None):
     async with db.session() as session:
         user_id = (await session.execute(select(User.id).where(User.username == username))).scalar_one()
@@ -79,18 +87,36 @@ async def _act(db: Database, client: Client, username: str, task: Task, outcome:
         return await task_actions.complete(client, session, viewer, task.id, outcome, data)
 
 
-async def seed_people(db: Database, client: Client, task_queue: str, profile: str, password: str, today: date) -> None:
+async def seed_people(db: Database, client: Client, task_queue: str, profile: str, password: str, today: date,
+                      settings: Settings | None = None) -> bool:
+    """Seed the demo's people once, when the database has none; False when it already had some.
+
+    After the onboardings and updates: the records' working life (bootstrap/demo_lifecycle.py: a transfer, the
+    archive, a retirement notice, a merger), then Sở Nội vụ's oversight (bootstrap/demo_oversight.py: late and
+    escalated work in the month's scorecard, a round of periodic reports) and, last, a verified backup."""
+    from bootstrap import demo_lifecycle, demo_oversight
+    from bootstrap.demo import refuse_in_prod
+
+    settings = settings or get_settings()
+    refuse_in_prod(settings)
     async with db.session() as session:
         if (await session.execute(select(Person.id).limit(1))).first():
-            return
+            return False
     for serial, hire in enumerate(HIRES, start=1):
         await _seed_one(db, client, task_queue, profile, password, today, hire, serial)
     for serial, staff in enumerate(EXISTING, start=len(HIRES) + 1):
         await _import_existing(db, profile, password, today, staff, serial)
     await _demo_updates(db, client, task_queue, today)
+    await demo_lifecycle.seed_lifecycle(db, client, task_queue, profile, password, today)
+    await demo_oversight.seed_oversight(db, client, task_queue, profile, password, today)
+    await demo_oversight.verified_backup(db, settings)
+    return True
 
 
-async def _import_existing(db, profile_name, password, today, staff: DemoHire, serial: int) -> None:
+async def _import_existing(db, profile_name, password, today, staff: DemoHire, serial: int, *,
+                           login: bool = True) -> int:
+    """A record brought over approved from the previous system (inserted directly, as a migration would), with
+    its placement since the hiring date, its login (unless `login` is False) and its signed export; its id."""
     from models import ProfileRevision
     from rules.profiles import get_profile
     from services.auth import hash_secret
@@ -113,11 +139,20 @@ async def _import_existing(db, profile_name, password, today, staff: DemoHire, s
         session.add(revision)
         await session.flush()
         person.current_revision_id = revision.id
-        session.add(User(username=staff.login, full_name=staff.name, unit_id=unit_id, person_id=person.id,
-                         password_hash=hash_secret(password)))
+        if login:
+            session.add(User(username=staff.login, full_name=staff.name, unit_id=unit_id, person_id=person.id,
+                             password_hash=hash_secret(password)))
+        person_id, revision_id = person.id, revision.id
+    await sign_export(db, revision_id, unit_id)
+    return person_id
+
+
+async def sign_export(db, revision_id: int, unit_id: int) -> None:
+    """The signed export of an approved revision inserted directly: signed as its unit's head accepts it, as an
+    approval would be, so that it can be downloaded at once."""
+    async with db.session() as session:
         head = min(await actors.actor_user_ids("unit_head", unit_id, None, session=session))
-        to_sign = await exports.export_to_sign(get_settings(), revision.id, head, "Thủ trưởng đơn vị", session=session)
-    # the imported record is signed as its unit's head accepts it, as an approval would be
+        to_sign = await exports.export_to_sign(get_settings(), revision_id, head, "Thủ trưởng đơn vị", session=session)
     pdf = await to_sign.sign()
     async with db.session() as session:
         await exports.store(to_sign, pdf, session=session)
@@ -138,7 +173,8 @@ async def _demo_updates(db, client, task_queue, today) -> None:
                      managing_body="Bộ Công an", cv_data={}, revision_number=1, generated_at=datetime.now(UTC))
     async with db.session() as session:
         await documents.attach(lan, revision.id, "xac-nhan-cu-tru.pdf", scan, max_bytes=10 * 1024 * 1024, session=session)
-    await _act(db, client, "lan.nguyenthi", await wait_task(db, revision.workflow_id, "update_entry"), "submit")
+    entry = await wait_task(db, revision.workflow_id, "update_entry")  # Lan (Kon Tum Đ10.2: her unit's HR)
+    await _act(db, client, await actor_of(db, entry), entry, "submit")
     async with db.session() as session:
         hr = await load_viewer(await _user_id(session, "hr.sgd"), session=session)
         minh = (await session.execute(select(User.person_id).where(User.username == "minh.tranvan"))).scalar_one()
@@ -149,10 +185,11 @@ async def _demo_updates(db, client, task_queue, today) -> None:
                                        decision_no="125/QĐ-SGDĐT", today=today)
     async with db.session() as session:
         await documents.attach(hr, revision.id, "quyet-dinh-nang-luong.pdf", scan, max_bytes=10 * 1024 * 1024, session=session)
-    await _act(db, client, "hr.sgd", await wait_task(db, revision.workflow_id, "update_entry"), "submit")
+    entry = await wait_task(db, revision.workflow_id, "update_entry")
+    await _act(db, client, await actor_of(db, entry), entry, "submit")
 
 
-async def _seed_one(db, client, task_queue, profile, password, today, hire: DemoHire, serial: int) -> None:
+async def _seed_one(db, client, task_queue, profile, password, today, hire: DemoHire, serial: int) -> int:
     hr = f"hr.{hire.unit.lower()}"
     cid = citizen_id(hire, serial)
     async with db.session() as session:
@@ -163,8 +200,9 @@ async def _seed_one(db, client, task_queue, profile, password, today, hire: Demo
             hired_on=today - timedelta(days=hire.days_ago), kind="cong_chuc"), profile_name=profile, today=today)
     wid = f"onboarding/{person.id}"
     if hire.stage == "account":
-        return
-    done = await _act(db, client, hr, await wait_task(db, wid, "create_account"), "done", {"username": hire.login})
+        return person.id
+    account = await wait_task(db, wid, "create_account")  # the unit's HR (Kon Tum Đ7.2: Sở Nội vụ)
+    done = await _act(db, client, await actor_of(db, account), account, "done", {"username": hire.login})
     async with db.session() as session:
         await auth.activate(hire.login, done.activation_code, password, min_length=1, session=session)
     rounds = {"self_entry": 0, "review": 1, "returned": 1, "active": 1}[hire.stage]
@@ -179,6 +217,7 @@ async def _seed_one(db, client, task_queue, profile, password, today, hire: Demo
             await _act(db, client, hr, review, "return", {"comment": "Bổ sung quá trình công tác trước khi tuyển dụng."})
         else:
             await _act(db, client, hr, review, "accept")
+    return person.id
 
 
 async def _unit_id(session: AsyncSession, code: str) -> int:
