@@ -15,6 +15,7 @@ One throwaway PostgreSQL database and one Temporal dev server with its SQLite fi
   onboarding  bench/onboarding.py's real and bare runs, on this province's database and server;
   escalation  N human tasks (bench/escalation.py) due within the same minute; lateness = the escalation's
               audit event − the due time.
+--profile PREFIX runs each phase under pyinstrument (the test extras) and writes PREFIX-<phase>.txt.
 Nothing is asserted. It prints a table, and last one JSON line with the headline figures.
 """
 import argparse
@@ -381,6 +382,27 @@ async def measure_escalations(client: Client, db: Database, settings: Settings, 
 
 # ---- the run ---------------------------------------------------------------------------------------
 
+class Profiled:
+    """`async with Profiled(args, "inbox"):` runs the phase under pyinstrument when --profile is given and
+    writes its call tree to PREFIX-inbox.txt (the timings of a profiled run are slower: compare none of them)."""
+
+    def __init__(self, args, phase: str):
+        self.prefix, self.phase, self.profiler = args.profile, phase, None
+
+    async def __aenter__(self):
+        if self.prefix:
+            from pyinstrument import Profiler  # the test extras' pyinstrument
+            self.profiler = Profiler(async_mode="enabled", interval=0.001)
+            self.profiler.start()
+
+    async def __aexit__(self, *exc):
+        if self.profiler is not None:
+            self.profiler.stop()
+            path = Path(f"{self.prefix}-{self.phase}.txt")
+            path.write_text(self.profiler.output_text(unicode=True, show_all=False))
+            print(f"  profile: {path}", flush=True)
+
+
 async def bench(url: str, args, work: Path) -> None:
     db = Database(url)
     settings = Settings(database_url=url, smtp_host=None, profile=PROFILE, secret_key="bench",
@@ -388,7 +410,8 @@ async def bench(url: str, args, work: Path) -> None:
     temporal = str(Path(sys.executable).with_name("temporal"))
     env = await WorkflowEnvironment.start_local(dev_server_existing_path=temporal,
                                                 dev_server_database_filename=str(work / "temporal.sqlite"),
-                                                dev_server_extra_args=["--log-level", "error"])
+                                                dev_server_extra_args=["--log-level", "error", *(
+                                                    a for pragma in args.sqlite_pragma for a in ("--sqlite-pragma", pragma))])
     raw = await psycopg.AsyncConnection.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
     out: dict = {}
     try:
@@ -407,17 +430,22 @@ async def bench(url: str, args, work: Path) -> None:
         officials = [(name, users[name]) for name in
                      (province_data.login_of(code, "unit_hr") for code in province_data.big_units(province, HR_OFFICIALS))]
         print(f"inbox: {args.requests} requests per case, as {', '.join(n for n, _ in officials)} ...", flush=True)
-        out["inbox"] = await measure_inbox(app, raw, officials, args.requests)
+        async with Profiled(args, "inbox"):
+            out["inbox"] = await measure_inbox(app, raw, officials, args.requests)
         print(f"search: {args.requests} requests per case, as sonoivu ...", flush=True)
-        out["search"] = await measure_search(app, raw, "sonoivu", args.requests)
+        async with Profiled(args, "search"):
+            out["search"] = await measure_search(app, raw, "sonoivu", args.requests)
         print(f"signing: a {BATCH}-revision batch ...", flush=True)
-        out["signing"] = await measure_signing(db, settings, province)
+        async with Profiled(args, "signing"):
+            out["signing"] = await measure_signing(db, settings, province)
         print(f"onboarding: N={args.onboardings} concurrency 5, real then bare ...", flush=True)
-        real = await run_real(env.client, url, args.onboardings, 5, 1)
+        async with Profiled(args, "onboarding"):
+            real = await run_real(env.client, url, args.onboardings, 5, 1)
         bare = await run_bare(env.client, args.onboardings, 5, 1)
         out["onboarding"] = (real, bare)
         print(f"escalation: {args.escalations} tasks ...", flush=True)
-        out["escalation"] = await measure_escalations(env.client, db, settings, args.escalations)
+        async with Profiled(args, "escalation"):
+            out["escalation"] = await measure_escalations(env.client, db, settings, args.escalations)
     finally:
         await raw.close()
         await env.shutdown()
@@ -481,6 +509,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=200, help="requests per inbox or search case (default 200)")
     parser.add_argument("--onboardings", type=int, default=20)
     parser.add_argument("--quick", action="store_true", help="20,000 people, 300,000 tasks, 2,000 escalations")
+    parser.add_argument("--sqlite-pragma", action="append", default=[], metavar="PRAGMA=VALUE",
+                        help="passed to the dev server's SQLite (e.g. journal_mode=wal), repeatable")
+    parser.add_argument("--profile", metavar="PREFIX", help="profile each phase (pyinstrument) into PREFIX-<phase>.txt")
     args = parser.parse_args(argv)
     if args.quick:
         args.people, args.tasks, args.escalations, args.onboardings = 20_000, 300_000, 2_000, 10
