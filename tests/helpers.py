@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 
 from core.db import Database
-from models import Notification, Person, ProfileRevision, SyncOutbox, Task, User
+from models import Notification, Person, Placement, ProfileRevision, SyncOutbox, Task, User
 from services import national_sync, onboarding, people
 from services.scope import Viewer, load_viewer
 
@@ -155,3 +155,29 @@ async def approved_outbox(db: Database, unit_id: int, n: int) -> list[SyncOutbox
 async def outbox_rows(db: Database, ids: list[int]) -> list[SyncOutbox]:
     async with db.session() as session:
         return [await national_sync.get(i, session=session) for i in ids]
+
+
+async def imported_person(db: Database, unit_id: int, *, name: str, citizen_id: str, born: date, hired_on: date,
+                          profile: str, sex: str = "nam", login: str | None = None, password: str | None = None) -> int:
+    """A record brought over approved from the previous system (kind import), placed in its unit since the hire,
+    with a login when `login` is given (able to log in when `password` is)."""
+    from rules.profiles import get_profile
+    from services import auth
+    version = get_profile(profile, on=hired_on)
+    data = {**CV_VALID, "full_name": name, "sex": sex, "date_of_birth": born.isoformat(), "citizen_id": citizen_id}
+    async with db.session() as session:
+        person = Person(full_name=name, search_name=people.search_key(name), sex=sex, date_of_birth=born,
+                        citizen_id=citizen_id, unit_id=unit_id, kind="cong_chuc", hired_on=hired_on, status="active",
+                        profile=version.name, profile_version=version.version)
+        session.add(person)
+        await session.flush()
+        revision = ProfileRevision(person_id=person.id, number=1, status="approved", kind="import", data=data,
+                                   approved_at=datetime.now(UTC), change_reason="Chuyển từ hệ thống cũ")
+        session.add(revision)
+        await session.flush()
+        person.current_revision_id = revision.id
+        session.add(Placement(person_id=person.id, unit_id=unit_id, from_on=hired_on))
+        if login:
+            session.add(User(username=login, full_name=name, unit_id=unit_id, person_id=person.id,
+                             password_hash=auth.hash_secret(password) if password else None))
+        return person.id

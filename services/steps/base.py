@@ -68,6 +68,21 @@ def plain_form(form) -> tuple[dict[str, Any], dict[str, Any]]:
     return data, {"username": username, "comment": comment}
 
 
+def numbered_document(field: str, check: Callable[[Any], str]) -> tuple[FormData, Prepare]:
+    """The form reader and the web-side check of a step whose outcome records a document's number in `field`
+    (checked by `check`, which raises Invalid), with an optional comment."""
+    def form_data(form) -> tuple[dict[str, Any], dict[str, Any]]:
+        number, comment = str(form.get(field) or ""), str(form.get("comment") or "")
+        data: dict[str, Any] = {field: number}
+        if comment:
+            data["comment"] = comment
+        return data, {field: number, "comment": comment}
+
+    async def prepare(session: AsyncSession, task: Task, outcome: str, data: dict) -> Prepared:
+        return Prepared({field: check(data.get(field)), "comment": str(data.get("comment") or "").strip()})
+    return form_data, prepare
+
+
 def done_label(kind: "StepKind", result: TaskResult) -> str:
     return kind.outcomes[result.outcome].label
 

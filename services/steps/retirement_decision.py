@@ -10,23 +10,13 @@ from core.config import Settings
 from models import Person, Task
 from services import audit, retirement
 from services.scope import Viewer
-from services.steps.base import Outcome, Prepared, StepKind
+from services.steps.base import Outcome, StepKind, numbered_document
 from workflows.contracts import CompleteTaskInput
 
 LABEL = "số quyết định nghỉ hưu"
 
 
-def form_data(form) -> tuple[dict[str, Any], dict[str, Any]]:
-    number, comment = str(form.get("decision_no") or ""), str(form.get("comment") or "")
-    data: dict[str, Any] = {"decision_no": number}
-    if comment:
-        data["comment"] = comment
-    return data, {"decision_no": number, "comment": comment}
-
-
-async def prepare(session: AsyncSession, task: Task, outcome: str, data: dict) -> Prepared:
-    return Prepared({"decision_no": retirement.document_number(data.get("decision_no"), LABEL, "decision_no"),
-                     "comment": str(data.get("comment") or "").strip()})
+form_data, prepare = numbered_document("decision_no", lambda value: retirement.document_number(value, LABEL, "decision_no"))
 
 
 async def effect(session: AsyncSession, settings: Settings, task: Task, inp: CompleteTaskInput,

@@ -9,23 +9,13 @@ from core.config import Settings
 from models import Person, Task
 from services import audit, retirement
 from services.scope import Viewer
-from services.steps.base import Outcome, Prepared, StepKind
+from services.steps.base import Outcome, StepKind, numbered_document
 from workflows.contracts import CompleteTaskInput
 
 LABEL = "số văn bản thông báo thời điểm nghỉ hưu"
 
 
-def form_data(form) -> tuple[dict[str, Any], dict[str, Any]]:
-    number, comment = str(form.get("notice_no") or ""), str(form.get("comment") or "")
-    data: dict[str, Any] = {"notice_no": number}
-    if comment:
-        data["comment"] = comment
-    return data, {"notice_no": number, "comment": comment}
-
-
-async def prepare(session: AsyncSession, task: Task, outcome: str, data: dict) -> Prepared:
-    return Prepared({"notice_no": retirement.document_number(data.get("notice_no"), LABEL, "notice_no"),
-                     "comment": str(data.get("comment") or "").strip()})
+form_data, prepare = numbered_document("notice_no", lambda value: retirement.document_number(value, LABEL, "notice_no"))
 
 
 async def effect(session: AsyncSession, settings: Settings, task: Task, inp: CompleteTaskInput,

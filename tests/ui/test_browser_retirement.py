@@ -10,13 +10,11 @@ from datetime import UTC, date, datetime
 
 from playwright.async_api import Page, expect
 
-from models import Person, Placement, ProfileRevision, User
+from models import Person
 from rules.clock import local_date
-from rules.profiles import get_profile
 from rules.retirement import retirement_date
-from services import auth, people
 from tests.conftest import PASSWORD
-from tests.helpers import CV_VALID, open_task
+from tests.helpers import imported_person, open_task
 from tests.ui.browser import login, logout, reload_until
 from workflows.contracts import RetirementScanInput
 
@@ -26,23 +24,8 @@ CITIZEN_ID = "051065001234"
 
 
 async def person_at_retirement_age(db, unit_id: int) -> int:
-    version = get_profile("nghe-an", on=HIRED)
-    data = {**CV_VALID, "full_name": NAME, "sex": "nam", "date_of_birth": BORN.isoformat(), "citizen_id": CITIZEN_ID}
-    async with db.session() as session:
-        person = Person(full_name=NAME, search_name=people.search_key(NAME), sex="nam", date_of_birth=BORN,
-                        citizen_id=CITIZEN_ID, unit_id=unit_id, kind="cong_chuc", hired_on=HIRED, status="active",
-                        profile=version.name, profile_version=version.version)
-        session.add(person)
-        await session.flush()
-        revision = ProfileRevision(person_id=person.id, number=1, status="approved", kind="import", data=data,
-                                   approved_at=datetime.now(UTC), change_reason="Chuyển từ hệ thống cũ")
-        session.add(revision)
-        await session.flush()
-        person.current_revision_id = revision.id
-        session.add(Placement(person_id=person.id, unit_id=unit_id, from_on=HIRED))
-        session.add(User(username=LOGIN, full_name=NAME, unit_id=unit_id, person_id=person.id,
-                         password_hash=auth.hash_secret(PASSWORD)))
-        return person.id
+    return await imported_person(db, unit_id, name=NAME, citizen_id=CITIZEN_ID, born=BORN, hired_on=HIRED,
+                                 profile="nghe-an", login=LOGIN, password=PASSWORD)
 
 
 async def open_from_inbox(page: Page, base: str, title: str) -> None:

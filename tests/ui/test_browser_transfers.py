@@ -9,12 +9,10 @@ from datetime import UTC, date, datetime
 from playwright.async_api import Page, expect
 from sqlalchemy import select
 
-from models import Person, Placement, ProfileRevision, Transfer, User
+from models import Person, Transfer, User
 from rules.clock import local_date
-from rules.profiles import get_profile
-from services import auth, people
 from tests.conftest import PASSWORD
-from tests.helpers import CITIZEN_ID, CV_VALID, open_task
+from tests.helpers import CITIZEN_ID, imported_person, open_task
 from tests.ui.browser import login, logout, reload_until
 
 NAME, BORN, HIRED, LOGIN = "Nguyễn Văn An", date(1995, 3, 15), date(2015, 3, 2), "an.nguyenvan"
@@ -22,23 +20,8 @@ NAME, BORN, HIRED, LOGIN = "Nguyễn Văn An", date(1995, 3, 15), date(2015, 3, 
 
 async def approved_person(db, unit_id: int, profile: str) -> int:
     """A record brought over from the previous system (approved), in a unit, with its login."""
-    version = get_profile(profile, on=HIRED)
-    data = {**CV_VALID, "full_name": NAME, "sex": "nam", "date_of_birth": BORN.isoformat(), "citizen_id": CITIZEN_ID}
-    async with db.session() as session:
-        person = Person(full_name=NAME, search_name=people.search_key(NAME), sex="nam", date_of_birth=BORN,
-                        citizen_id=CITIZEN_ID, unit_id=unit_id, kind="cong_chuc", hired_on=HIRED, status="active",
-                        profile=version.name, profile_version=version.version)
-        session.add(person)
-        await session.flush()
-        revision = ProfileRevision(person_id=person.id, number=1, status="approved", kind="import", data=data,
-                                   approved_at=datetime.now(UTC), change_reason="Chuyển từ hệ thống cũ")
-        session.add(revision)
-        await session.flush()
-        person.current_revision_id = revision.id
-        session.add(Placement(person_id=person.id, unit_id=unit_id, from_on=HIRED))
-        session.add(User(username=LOGIN, full_name=NAME, unit_id=unit_id, person_id=person.id,
-                         password_hash=auth.hash_secret(PASSWORD)))
-        return person.id
+    return await imported_person(db, unit_id, name=NAME, citizen_id=CITIZEN_ID, born=BORN, hired_on=HIRED,
+                                 profile=profile, login=LOGIN, password=PASSWORD)
 
 
 async def open_the_task(page: Page, base: str, title_part: str) -> None:

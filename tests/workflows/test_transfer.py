@@ -2,7 +2,7 @@
 the due dates and legal basis of each profile that sets them (checked against what the seeds say), the
 reminder and escalations of a missed deadline, the access switch exactly at the handover, the month's
 approval of the new unit and the national outbox, the refusal of a second open transfer, and cancels."""
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -12,11 +12,12 @@ from models import Approval, ApprovalItem, Person, Placement, ProfileRevision, S
 from rules.calendar import WorkingCalendar
 from rules.clock import VN_TZ
 from rules.profiles import get_profile
-from services import auth, people, tasks, transfers
+from services import people, tasks, transfers
 from services.errors import Conflict, Forbidden, NotFound
 from services.transfers import TransferRequest
 from tests.conftest import PASSWORD
-from tests.helpers import CITIZEN_ID, CV_VALID, complete_as, open_task, task_by_id, tasks_of, until, viewer
+from tests.helpers import (CITIZEN_ID, complete_as, imported_person, open_task, task_by_id, tasks_of, until,
+                           viewer)
 from workflows.contracts import TransferCancelInput
 
 CAL = WorkingCalendar()
@@ -87,24 +88,8 @@ async def travel_to_early_next_month(env) -> date:
 
 async def approved_person(db, unit_id: int, *, profile: str = "quang-ngai", login: str | None = LOGIN) -> int:
     """A person whose record is approved (brought over from the previous system), in a unit, with a login."""
-    version = get_profile(profile, on=HIRED)
-    data = {**CV_VALID, "full_name": NAME, "sex": "nam", "date_of_birth": BORN.isoformat(), "citizen_id": CITIZEN_ID}
-    async with db.session() as session:
-        person = Person(full_name=NAME, search_name=people.search_key(NAME), sex="nam", date_of_birth=BORN,
-                        citizen_id=CITIZEN_ID, unit_id=unit_id, kind="cong_chuc", hired_on=HIRED, status="active",
-                        profile=version.name, profile_version=version.version)
-        session.add(person)
-        await session.flush()
-        revision = ProfileRevision(person_id=person.id, number=1, status="approved", kind="import", data=data,
-                                   approved_at=datetime.now(UTC), change_reason="Chuyển từ hệ thống cũ")
-        session.add(revision)
-        await session.flush()
-        person.current_revision_id = revision.id
-        session.add(Placement(person_id=person.id, unit_id=unit_id, from_on=HIRED))
-        if login:
-            session.add(User(username=login, full_name=NAME, unit_id=unit_id, person_id=person.id,
-                             password_hash=auth.hash_secret(PASSWORD)))
-        return person.id
+    return await imported_person(db, unit_id, name=NAME, citizen_id=CITIZEN_ID, born=BORN, hired_on=HIRED,
+                                 profile=profile, login=login, password=PASSWORD)
 
 
 async def start(db, env, task_queue: str, username: str, person_id: int, kind: str, *, to_unit: int | None = None,
