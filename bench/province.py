@@ -55,6 +55,7 @@ PROFILE = "quang-ngai"
 HR_OFFICIALS = 4          # the inbox is read by the HR officials of this many of the biggest units
 BATCH = 500               # revisions in the monthly batch
 ESCALATION_WINDOW = 60.0  # seconds over which the deadlines are spread
+PHASES = ("inbox", "search", "signing", "onboarding", "escalation")
 
 
 def pct(values: list[float], p: float) -> float:
@@ -429,23 +430,28 @@ async def bench(url: str, args, work: Path) -> None:
             users = dict((await session.execute(text("SELECT username, id FROM users"))).all())
         officials = [(name, users[name]) for name in
                      (province_data.login_of(code, "unit_hr") for code in province_data.big_units(province, HR_OFFICIALS))]
-        print(f"inbox: {args.requests} requests per case, as {', '.join(n for n, _ in officials)} ...", flush=True)
-        async with Profiled(args, "inbox"):
-            out["inbox"] = await measure_inbox(app, raw, officials, args.requests)
-        print(f"search: {args.requests} requests per case, as sonoivu ...", flush=True)
-        async with Profiled(args, "search"):
-            out["search"] = await measure_search(app, raw, "sonoivu", args.requests)
-        print(f"signing: a {BATCH}-revision batch ...", flush=True)
-        async with Profiled(args, "signing"):
-            out["signing"] = await measure_signing(db, settings, province)
-        print(f"onboarding: N={args.onboardings} concurrency 5, real then bare ...", flush=True)
-        async with Profiled(args, "onboarding"):
-            real = await run_real(env.client, url, args.onboardings, 5, 1)
-        bare = await run_bare(env.client, args.onboardings, 5, 1)
-        out["onboarding"] = (real, bare)
-        print(f"escalation: {args.escalations} tasks ...", flush=True)
-        async with Profiled(args, "escalation"):
-            out["escalation"] = await measure_escalations(env.client, db, settings, args.escalations)
+        if "inbox" in args.only:
+            print(f"inbox: {args.requests} requests per case, as {', '.join(n for n, _ in officials)} ...", flush=True)
+            async with Profiled(args, "inbox"):
+                out["inbox"] = await measure_inbox(app, raw, officials, args.requests)
+        if "search" in args.only:
+            print(f"search: {args.requests} requests per case, as sonoivu ...", flush=True)
+            async with Profiled(args, "search"):
+                out["search"] = await measure_search(app, raw, "sonoivu", args.requests)
+        if "signing" in args.only:
+            print(f"signing: a {BATCH}-revision batch ...", flush=True)
+            async with Profiled(args, "signing"):
+                out["signing"] = await measure_signing(db, settings, province)
+        if "onboarding" in args.only:
+            print(f"onboarding: N={args.onboardings} concurrency 5, real then bare ...", flush=True)
+            async with Profiled(args, "onboarding"):
+                real = await run_real(env.client, url, args.onboardings, 5, 1)
+            bare = await run_bare(env.client, args.onboardings, 5, 1)
+            out["onboarding"] = (real, bare)
+        if "escalation" in args.only:
+            print(f"escalation: {args.escalations} tasks ...", flush=True)
+            async with Profiled(args, "escalation"):
+                out["escalation"] = await measure_escalations(env.client, db, settings, args.escalations)
     finally:
         await raw.close()
         await env.shutdown()
@@ -461,19 +467,29 @@ def _inbox_worst(results: dict[str, Timing]) -> tuple[float, float]:
 
 
 def headline(figures: dict, out: dict) -> dict:
-    inbox_p95, inbox_ratio = _inbox_worst(out["inbox"])
-    search_p95, search_ratio = _inbox_worst(out["search"])
-    signing, (real, bare), esc = out["signing"], out["onboarding"], out["escalation"]
-    return {"inbox_p95_ms": round(inbox_p95, 1), "inbox_vs_sql": round(inbox_ratio, 2),
-            "search_p95_ms": round(search_p95, 1), "search_vs_sql": round(search_ratio, 2),
-            "import_per_s": round(figures["import"].per_second), "escalation_lateness_p99_s": round(esc["p99"], 2),
-            "signing_vs_raw": round(signing["total"] / signing["raw"], 2),
-            "onboarding_vs_bare": round(real.rate / bare.rate, 2)}
+    """The JSON line; a phase left out by --only gives null."""
+    line = dict.fromkeys(("inbox_p95_ms", "inbox_vs_sql", "search_p95_ms", "search_vs_sql"))
+    line["import_per_s"] = round(figures["import"].per_second)
+    line.update(dict.fromkeys(("escalation_lateness_p99_s", "signing_vs_raw", "onboarding_vs_bare")))
+    for phase in ("inbox", "search"):
+        if phase in out:
+            p95, ratio = _inbox_worst(out[phase])
+            line[f"{phase}_p95_ms"], line[f"{phase}_vs_sql"] = round(p95, 1), round(ratio, 2)
+    if "escalation" in out:
+        line["escalation_lateness_p99_s"] = round(out["escalation"]["p99"], 2)
+    if "signing" in out:
+        line["signing_vs_raw"] = round(out["signing"]["total"] / out["signing"]["raw"], 2)
+    if "onboarding" in out:
+        real, bare = out["onboarding"]
+        line["onboarding_vs_bare"] = round(real.rate / bare.rate, 2)
+    return line
 
 
 def table(args, figures: dict, out: dict) -> str:
     lines = ["", f"province: {figures['units']} units, {figures['import'].imported} people, {figures['tasks']} tasks", ""]
-    for title, results in (("inbox GET /api/tasks", out["inbox"]), ("search GET /api/search", out["search"])):
+    for title, results in (("inbox GET /api/tasks", out.get("inbox")), ("search GET /api/search", out.get("search"))):
+        if results is None:
+            continue
         lines.append(f"{title:44} {'rows':>5} {'app p50':>8} {'app p95':>8} {'sql p50':>8} {'sql p95':>8} "
                      f"{'p95 ×':>6} same")
         for label, t in results.items():
@@ -484,18 +500,21 @@ def table(args, figures: dict, out: dict) -> str:
     report = figures["import"]
     lines.append(f"import: {report.imported} imported, {report.skipped} skipped, {len(report.bad)} bad in "
                  f"{report.seconds:.1f}s: {report.per_second:.0f} records/s (wall {figures['import_wall']:.1f}s)")
-    s = out["signing"]
-    lines.append(f"monthly batch of {BATCH} ({s['approved']} approved; PDF {s['pdf_kb']:.0f} KB, {s['pages']} pages): "
-                 f"build {s['build']:.2f}s + sign {s['sign']:.2f}s + apply {s['apply']:.2f}s = {s['total']:.2f}s; "
-                 f"raw pyhanko {s['raw']:.2f}s; total/raw {s['total'] / s['raw']:.1f}, sign/raw {s['sign'] / s['raw']:.2f}")
-    real, bare = out["onboarding"]
-    lines.append(f"onboarding N={args.onboardings}: real {real.rate:.2f}/s (p95 {real.p95:.2f}s), bare {bare.rate:.2f}/s "
-                 f"(p95 {bare.p95:.2f}s), ratio {real.rate / bare.rate:.2f}; history events {real.history_events} / "
-                 f"{bare.history_events}")
-    e = out["escalation"]
-    lines.append(f"escalation: {e['recorded']}/{e['n']} recorded (started in {e['start_s']:.0f}s, warm-up open rate "
-                 f"{e['open_rate']:.0f}/s, {e['opened_after_due']} opened after their due time); lateness p50 "
-                 f"{e['p50']:.2f}s p99 {e['p99']:.2f}s max {e['max']:.2f}s (activity scheduled: p99 {e['stamp_p99']:.2f}s)")
+    s = out.get("signing")
+    if s:
+        lines.append(f"monthly batch of {BATCH} ({s['approved']} approved; PDF {s['pdf_kb']:.0f} KB, {s['pages']} pages): "
+                     f"build {s['build']:.2f}s + sign {s['sign']:.2f}s + apply {s['apply']:.2f}s = {s['total']:.2f}s; "
+                     f"raw pyhanko {s['raw']:.2f}s; total/raw {s['total'] / s['raw']:.1f}, sign/raw {s['sign'] / s['raw']:.2f}")
+    if "onboarding" in out:
+        real, bare = out["onboarding"]
+        lines.append(f"onboarding N={args.onboardings}: real {real.rate:.2f}/s (p95 {real.p95:.2f}s), bare {bare.rate:.2f}/s "
+                     f"(p95 {bare.p95:.2f}s), ratio {real.rate / bare.rate:.2f}; history events {real.history_events} / "
+                     f"{bare.history_events}")
+    e = out.get("escalation")
+    if e:
+        lines.append(f"escalation: {e['recorded']}/{e['n']} recorded (started in {e['start_s']:.0f}s, warm-up open rate "
+                     f"{e['open_rate']:.0f}/s, {e['opened_after_due']} opened after their due time); lateness p50 "
+                     f"{e['p50']:.2f}s p99 {e['p99']:.2f}s max {e['max']:.2f}s (activity scheduled: p99 {e['stamp_p99']:.2f}s)")
     lines.append("")
     return "\n".join(lines)
 
@@ -511,8 +530,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="20,000 people, 300,000 tasks, 2,000 escalations")
     parser.add_argument("--sqlite-pragma", action="append", default=[], metavar="PRAGMA=VALUE",
                         help="passed to the dev server's SQLite (e.g. journal_mode=wal), repeatable")
+    parser.add_argument("--only", default=",".join(PHASES), type=lambda v: [p for p in v.split(",") if p],
+                        help=f"comma-separated phases to measure after the build (default all: {','.join(PHASES)})")
     parser.add_argument("--profile", metavar="PREFIX", help="profile each phase (pyinstrument) into PREFIX-<phase>.txt")
     args = parser.parse_args(argv)
+    unknown = set(args.only) - set(PHASES)
+    if unknown:
+        parser.error(f"unknown phase(s) in --only: {', '.join(sorted(unknown))}")
     if args.quick:
         args.people, args.tasks, args.escalations, args.onboardings = 20_000, 300_000, 2_000, 10
 
