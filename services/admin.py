@@ -542,9 +542,9 @@ async def accounts(*, session: AsyncSession) -> list[Account]:
 
 
 def _activation(user: User, valid_days: int) -> str:
-    """A new one-time code: only its argon2 hash is stored; the password, if any, stops working."""
+    """A new one-time code: only its keyed hash is stored; the password, if any, stops working."""
     code = auth.new_activation_code()
-    user.activation_hash = auth.hash_secret(code)
+    user.activation_hash = auth.hash_activation_code(code)
     user.activation_expires = datetime.now(UTC) + timedelta(days=valid_days)
     user.password_hash = None
     user.failed_logins = 0

@@ -1,4 +1,4 @@
-"""Passwords (argon2), login throttled by growing delays, server-side sessions, one-time activation.
+"""Passwords (argon2id), login throttled by growing delays, server-side sessions, one-time activation.
 
 Failed logins never lock an account. They are counted per account ("user:<name>") and per client address
 ("ip:<address>") in `login_throttle` by one atomic upsert each: past the free failures within the window, the
@@ -9,34 +9,50 @@ wrong password.
 
 A session is a row of `sessions`: the browser holds a random token, the table its SHA-256. It ends at logout,
 after `session_idle_minutes` unused, `session_max_hours` after the login, and when the password is set again.
+
+A one-time activation code is not a password: it is random (96 bits), valid for `activation_valid_days` and
+cleared when used, so it is stored as an HMAC-SHA256 under a subkey of HOSO_SECRET_KEY, not with argon2 (the
+same choice as Django's password-reset tokens). Changing HOSO_SECRET_KEY voids the codes not yet used; HR
+issues new ones. A code stored before this (an argon2 hash) is still checked with argon2.
 """
 import asyncio
 import hashlib
+import hmac
 import ipaddress
 import math
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from argon2 import PasswordHasher
+from argon2 import Parameters, PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.config import Settings
+from core.config import Settings, get_settings
 from models import User
 from models.accounts import LoginSession, LoginThrottle
 from services import audit
 from services.errors import DomainError, Invalid
 
-_hasher = PasswordHasher()
+# Argon2id at one of OWASP's equally strong minimum configurations, m = 19 MiB, t = 2, p = 1 (Password Storage
+# Cheat Sheet, https://cheatsheetseries.owasp.org/cheatsheets/Password_Storage_Cheat_Sheet.html#argon2id).
+# argon2-cffi's default (RFC 9106 low-memory: 64 MiB, t = 3, p = 4) took about ten times as long per hash on
+# a 2-core server, at every login and activation. A hash made with other parameters is rehashed at the next successful login.
+PASSWORD_HASH_PARAMETERS = Parameters(type=Type.ID, version=19, salt_len=16, hash_len=32,
+                                      time_cost=2, memory_cost=19 * 1024, parallelism=1)
+_hasher = PasswordHasher.from_parameters(PASSWORD_HASH_PARAMETERS)
 MIN_PASSWORD_LENGTH = 8
 # Verified when there is no password to verify, so that an unknown account costs what a known one does.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+ACTIVATION_CODE_HMAC = "hmac-sha256$"  # the prefix of a code's stored hash
+LEGACY_CODE_HASH = "$argon2"  # codes issued before the HMAC were stored as argon2 hashes
+_ACTIVATION_PURPOSE = b"hoso/activation-code/v1"
 SESSION_TOUCH = timedelta(minutes=1)  # how stale a session's last_seen_at may get before a request rewrites it
 PURGE_BATCH = 100  # stale throttle rows removed by each failed login
 
 
 def hash_secret(secret: str) -> str:
+    """A password's argon2id hash (a one-time code takes hash_activation_code)."""
     return _hasher.hash(secret)
 
 
@@ -49,8 +65,37 @@ def verify_secret(hashed: str | None, secret: str) -> bool:
         return False
 
 
+def password_needs_rehash(hashed: str) -> bool:
+    """A hash made with other parameters than PASSWORD_HASH_PARAMETERS (or one argon2 cannot read)."""
+    try:
+        return _hasher.check_needs_rehash(hashed)
+    except InvalidHashError:
+        return True
+
+
 def new_activation_code() -> str:
-    return secrets.token_urlsafe(12)
+    return secrets.token_urlsafe(12)  # 12 random bytes: 96 bits, 16 characters
+
+
+def _activation_key() -> bytes:
+    """A subkey of HOSO_SECRET_KEY for activation codes only (the process's settings: web and CLI agree)."""
+    secret = get_settings().secret_key.strip().encode("utf-8")
+    return hmac.new(secret, _ACTIVATION_PURPOSE, hashlib.sha256).digest()
+
+
+def hash_activation_code(code: str) -> str:
+    return ACTIVATION_CODE_HMAC + hmac.new(_activation_key(), code.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+# Compared with when there is no pending code, so that an unknown account costs what a known one does.
+_DUMMY_CODE_HASH = ACTIVATION_CODE_HMAC + "0" * 64
+
+
+async def activation_code_matches(stored: str, code: str) -> bool:
+    """Constant-time check of a code against its stored HMAC, or with argon2 against a legacy hash."""
+    if stored.startswith(LEGACY_CODE_HASH):
+        return await asyncio.to_thread(verify_secret, stored, code)
+    return hmac.compare_digest(stored.encode("utf-8"), hash_activation_code(code).encode("utf-8"))
 
 
 async def get_user(user_id: int, *, session: AsyncSession) -> User | None:
@@ -184,6 +229,8 @@ async def login(settings: Settings, username: str, password: str, *,
         await session.execute(_PURGE, {"stale": failed_at - timedelta(minutes=settings.login_failure_window_minutes),
                                        "now": failed_at, "batch": PURGE_BATCH})
         raise LoginRefused("Tên đăng nhập hoặc mật khẩu không đúng.", "bad_credentials")
+    if password_needs_rehash(user.password_hash):
+        user.password_hash = await asyncio.to_thread(hash_secret, password)
     await session.execute(delete(LoginThrottle).where(LoginThrottle.key == account_key(name)))
     await audit.record(actor=user.username, action="login", subject=f"user:{user.id}", session=session)
     return user
@@ -252,20 +299,23 @@ async def set_password(user: User, password: str, *, session: AsyncSession, keep
     """The user's new password; every other session of the user ends. Returns how many sessions ended."""
     if len(password) < min_length:
         raise Invalid(f"Mật khẩu phải có ít nhất {min_length} ký tự.", "weak_password")
-    user.password_hash = hash_secret(password)
+    user.password_hash = await asyncio.to_thread(hash_secret, password)  # argon2 off the event loop
     await session.flush()
     return await revoke_sessions(user.id, keep_token=keep_token, session=session)
 
 
 async def activate(username: str, code: str, password: str, *,
                    session: AsyncSession, min_length: int = MIN_PASSWORD_LENGTH) -> User:
-    """Set the password with the one-time code HR handed over (the demo allows a short one); every session the
-    account had ends (after a reset, whoever held the old password is out)."""
-    user = (await session.execute(select(User).where(User.username == username.strip()))).scalars().first()
+    """Set the password with the one-time code HR handed over (the demo allows a short password); every session
+    the account had ends (after a reset, whoever held the old password is out). The row is locked, so a code
+    used twice at once activates once."""
+    user = (await session.execute(select(User).where(User.username == username.strip())
+                                  .with_for_update())).scalars().first()
     now = _now()
     pending = bool(user and user.activation_hash and user.activation_expires and user.activation_expires >= now)
-    # an unknown account costs the same argon2 work as a wrong code
-    if not verify_secret(user.activation_hash if pending else _DUMMY_HASH, code.strip()) or not pending:
+    # an unknown account costs the same work as a wrong code
+    matches = await activation_code_matches(user.activation_hash if pending else _DUMMY_CODE_HASH, code.strip())
+    if not (matches and pending):
         raise Invalid("Mã kích hoạt không đúng hoặc đã hết hạn.", "bad_activation")
     ended = await set_password(user, password, min_length=min_length, session=session)
     user.activation_hash = None

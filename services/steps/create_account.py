@@ -28,12 +28,12 @@ def suggest_username(full_name: str) -> str:
 
 
 async def prepare(session: AsyncSession, task: Task, outcome: str, data: dict) -> Prepared:
-    """The code is made here and only its hash travels: it never enters workflow history."""
+    """The code is made here and only its keyed hash travels: it never enters workflow history."""
     username = str(data.get("username") or "").strip().lower()
     if not username:
         raise Invalid("Nhập tên đăng nhập cho cá nhân.", "missing_username")
     code = auth.new_activation_code()
-    return Prepared({"username": username, "activation_hash": auth.hash_secret(code)}, shown_once=code)
+    return Prepared({"username": username, "activation_hash": auth.hash_activation_code(code)}, shown_once=code)
 
 
 async def effect(session: AsyncSession, settings: Settings, task: Task, inp: CompleteTaskInput,
