@@ -241,10 +241,11 @@ def plan(all_counts: list[Counts], people: int, units: int) -> dict:
         - ap.activity_types["national_db.send"] - ap.activity_types["exports.produce"]
     approval_actions = approval_fixed + per_revision * per_unit_month
     pa = cost["province_approval"]
-    province_actions = pa.actions - pa.signals + units * 3  # per unit: its signal, add_units, province_unit
+    per_unit = ("approvals.add_units", "approvals.province_unit")  # with the unit's unit_signed signal: 3 a unit
+    province_actions = pa.actions - pa.signals - sum(pa.activity_types[t] for t in per_unit) + units * 3
     candidates = people * a["retirements"] * a["horizon_months"] / 12
     scan_pages = max(1, candidates / 200)  # RetirementScanInput.batch_size
-    rows = [  # process, runs a year, actions per run, events per run, encrypted bytes per run
+    rows = [  # process, runs a year, the recorded history it costs like[, its actions when bigger than that]
         ("onboarding", people * a["hires"], cost["onboarding"]),
         ("update", people * a["updates"], cost["update"]),
         ("transfer", people * a["transfers"], cost["transfer"]),
@@ -272,7 +273,7 @@ def plan(all_counts: list[Counts], people: int, units: int) -> dict:
         total["bytes"] += runs * size
         total["kept"] += runs * size * (OPEN_DAYS.get(process, 0) + RETENTION_DAYS) / 365
     after_signature = 4 + 3 * per_unit_month  # Update, tasks.sign, tasks.complete, report; per revision 2 + its decision
-    tasks_per_day = (people * (2 * a["updates"] + 5 * a["hires"] + 3 * a["transfers"] + a["leavings"]
+    tasks_per_day = (people * (2 * a["updates"] + 4.5 * a["hires"] + 3 * a["transfers"] + a["leavings"]
                                + 3 * a["retirements"]) + units * 12) / WORKING_DAYS
     return {
         "people": people, "units": units, "revisions_per_unit_month": round(per_unit_month, 1),
