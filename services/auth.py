@@ -317,9 +317,9 @@ async def activate(username: str, code: str, password: str, *,
     matches = await activation_code_matches(user.activation_hash if pending else _DUMMY_CODE_HASH, code.strip())
     if not (matches and pending):
         raise Invalid("Mã kích hoạt không đúng hoặc đã hết hạn.", "bad_activation")
-    ended = await set_password(user, password, min_length=min_length, session=session)
-    user.activation_hash = None
+    user.activation_hash = None  # used: cleared by the same UPDATE as the new password (a refusal rolls back)
     user.activation_expires = None
+    ended = await set_password(user, password, min_length=min_length, session=session)
     await audit.record(actor=user.username, action="account.activated", subject=f"user:{user.id}",
                        sessions_ended=ended, session=session)
     return user

@@ -3,7 +3,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from unidecode import unidecode
 
@@ -46,13 +46,15 @@ async def effect(session: AsyncSession, settings: Settings, task: Task, inp: Com
     if not code_hash:
         raise Invalid("Thiếu mã kích hoạt.", "missing_activation")
     person = await session.get(Person, task.subject_person_id)
-    existing = (await session.execute(select(User).where(User.username == username))).scalars().first()
-    if existing is not None and existing.person_id != person.id:
+    # the login of that name and the person's own login, in one round trip
+    logins = (await session.execute(select(User.username, User.person_id).where(
+        or_(User.username == username, User.person_id == person.id)))).all()
+    if any(name == username and owner != person.id for name, owner in logins):
         raise Conflict(f"Tên đăng nhập «{username}» đã được dùng.", "username_taken")
-    held = (await session.execute(select(User.username).where(User.person_id == person.id))).scalar()
+    held = next((name for name, owner in logins if owner == person.id), None)
     if held is not None and held != username:
         raise Conflict(f"Người này đã có tài khoản «{held}».", "account_exists")
-    if existing is None:
+    if held is None:
         session.add(User(
             username=username, full_name=person.full_name, email=person.email, unit_id=person.unit_id,
             person_id=person.id, activation_hash=code_hash,

@@ -101,6 +101,16 @@ async def test_a_wrong_or_expired_code_is_refused_and_sets_nothing(client, db, o
     assert (await user_row(db, "hoa.tranthi")).password_hash is None
 
 
+async def test_a_refused_password_keeps_the_code(client, db, org):
+    code = await new_official(db, org)
+    weak = await client("10.7.5.1").post(ACTIVATE, json=activation("hoa.tranthi", code, "ngan"))
+    assert weak.status_code == 422 and weak.json()["code"] == "weak_password"
+    user = await user_row(db, "hoa.tranthi")
+    assert user.activation_hash and user.password_hash is None
+    activated = await client("10.7.5.1").post(ACTIVATE, json=activation("hoa.tranthi", code))
+    assert activated.status_code == 200, activated.text
+
+
 async def test_a_code_stored_as_an_argon2_hash_before_still_activates_once(client, db, org):
     await new_official(db, org)
     await set_user(db, "hoa.tranthi", activation_hash=OLD_HASHER.hash("ma-cu-kich-hoat"))

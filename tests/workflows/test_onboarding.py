@@ -204,3 +204,22 @@ async def _notified(db, username: str, task_id: int, kind: str) -> bool:
     return any(n.user_id == user_id and n.task_id == task_id for n in await notifications(db, kind))
 
 
+
+
+async def test_the_account_step_refuses_a_taken_username_and_a_second_login(ts_env, ts_worker, db, org, task_queue):
+    person = await hire(db, ts_env.client, task_queue, "hr.syt", org.units["SYT"], date(2026, 2, 10))
+    account = await open_task(db, f"onboarding/{person.id}", "create_account")
+    with pytest.raises(Conflict) as taken:  # an official's login
+        await complete_as(db, ts_env.client, "hr.syt", account.id, "done", {"username": "hr.sgd"})
+    assert taken.value.code == "username_taken"
+    async with db.session() as session:  # a login the person already holds
+        session.add(User(username="an.cu", full_name=person.full_name, person_id=person.id, unit_id=person.unit_id))
+    with pytest.raises(Conflict) as second:
+        await complete_as(db, ts_env.client, "hr.syt", account.id, "done", {"username": "an.nguyenvan"})
+    assert second.value.code == "account_exists" and "an.cu" in second.value.message
+    assert (await task_by_id(db, account.id)).status == "open"
+
+    await complete_as(db, ts_env.client, "hr.syt", account.id, "done", {"username": "an.cu"})  # their own: kept
+    async with db.session() as session:
+        logins = (await session.execute(select(User.username).where(User.person_id == person.id))).scalars().all()
+    assert logins == ["an.cu"] and (await task_by_id(db, account.id)).status == "done"
