@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF
-from fpdf.fonts import FontFace
 
 from rules.clock import VN_TZ
 
@@ -28,6 +27,7 @@ FONT = "DejaVu"
 CV_TITLE = "SƠ YẾU LÝ LỊCH CÁN BỘ, CÔNG CHỨC, VIÊN CHỨC"
 BATCH_TITLE = "PHÊ DUYỆT DỮ LIỆU CÁN BỘ, CÔNG CHỨC, VIÊN CHỨC"
 DATE_FIELDS = {"date_of_birth", "citizen_id_issued_on", "salary_from"}
+GRID_PADDING = 1.2  # mm inside each table cell
 DECISIONS = {"approved": "Phê duyệt", "approve": "Phê duyệt", "returned": "Trả lại", "return": "Trả lại"}
 
 def _t(value: Any) -> str:
@@ -76,10 +76,22 @@ class _Doc(FPDF):
         self.set_text_color(0)
 
     # helpers -----------------------------------------------------------------------------------
+    # A line or a table cell that fits on one line is placed with text(): fpdf's cell(), multi_cell() and
+    # table() lay out every string through their line breaker, which cost most of a 500-revision batch.
     def line_text(self, text: str, *, size: float = 10, bold: bool = False, align: str = "L",
                   height: float = 5.5) -> None:
         self.set_font(FONT, "B" if bold else "", size)
-        self.multi_cell(0, height, _t(text), align=align, new_x="LMARGIN", new_y="NEXT")
+        text = _t(text)
+        width = self.epw - 2 * self.c_margin
+        text_width = self.get_string_width(text)
+        if "\n" in text or text_width > width:
+            self.multi_cell(0, height, text, align=align, new_x="LMARGIN", new_y="NEXT")
+            return
+        if self.will_page_break(height):
+            self.add_page()
+        offset = {"L": 0, "C": (width - text_width) / 2, "R": width - text_width}[align]
+        self.text(self.l_margin + self.c_margin + offset, self.y + height / 2 + 0.3 * self.font_size, text)
+        self.set_xy(self.l_margin, self.y + height)
 
     def heading(self, text: str, size: float = 11) -> None:
         self.ln(2)
@@ -88,20 +100,40 @@ class _Doc(FPDF):
 
     def grid(self, rows: Iterable[Iterable[Any]], widths: tuple[float, ...], *,
              headings: tuple[str, ...] | None = None, size: float = 9.5) -> None:
-        self.set_font(FONT, "", size)
-        style = FontFace(family=FONT, emphasis="BOLD", fill_color=(230, 230, 230))
-        with self.table(col_widths=widths, width=sum(widths), align="LEFT", text_align="LEFT",
-                        line_height=size * 0.55, first_row_as_headings=headings is not None,
-                        headings_style=style, padding=1.2) as table:
-            if headings is not None:
-                row = table.row()
-                for heading in headings:
-                    row.cell(_t(heading))
-            for values in rows:
-                row = table.row()
-                for value in values:
-                    row.cell(_t(value))
+        """A bordered table, the headings in bold on grey and repeated on each new page; long cells wrap."""
+        if headings is not None:
+            self._grid_row(headings, widths, size, heading=True)
+        for values in rows:
+            self._grid_row(values, widths, size, headings=headings)
         self.ln(2)
+
+    def _grid_row(self, values: Iterable[Any], widths: tuple[float, ...], size: float, *, heading: bool = False,
+                  headings: tuple[str, ...] | None = None) -> None:
+        """One row; on a new page the headings come first again."""
+        line_height = size * 0.55
+        self.set_font(FONT, "B" if heading else "", size)
+        cells = [self._cell_lines(_t(value), width) for value, width in zip(values, widths)]
+        row_height = max(len(lines) for lines in cells) * line_height + 2 * GRID_PADDING
+        if self.will_page_break(row_height):
+            self.add_page()
+            if headings is not None:
+                self._grid_row(headings, widths, size, heading=True)
+                self.set_font(FONT, "", size)
+        x, y = self.l_margin, self.y
+        self.set_fill_color(230)
+        for lines, width in zip(cells, widths):
+            self.rect(x, y, width, row_height, style="DF" if heading else "D")
+            for number, line in enumerate(lines):
+                self.text(x + GRID_PADDING, y + GRID_PADDING + number * line_height + line_height / 2
+                          + 0.3 * self.font_size, line)
+            x += width
+        self.set_xy(self.l_margin, y + row_height)
+
+    def _cell_lines(self, text: str, width: float) -> list[str]:
+        inner = width - 2 * GRID_PADDING
+        if "\n" not in text and self.get_string_width(text) <= inner:
+            return [text]
+        return self.multi_cell(inner + 2 * self.c_margin, 1, text, dry_run=True, output="LINES") or [""]
 
 
 def _cv_value(name: str, value: Any) -> str:
