@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import os
 import re
 import tempfile
@@ -148,26 +149,50 @@ def _issued_by(cert: x509.Certificate, ca: x509.Certificate) -> bool:
     return True
 
 
-def _existing(path: Path, ca: x509.Certificate, passphrase: bytes | None) -> bool:
-    """An existing credential is reused while it chains to the current CA and is not near expiry."""
+def _expiry(path: Path, ca: x509.Certificate, passphrase: bytes | None) -> dt.datetime | None:
+    """When an existing credential that chains to the current CA expires (None: none such)."""
     if not path.exists():
-        return False
+        return None
     try:
         loaded = pkcs12.load_pkcs12(path.read_bytes(), passphrase or None)
     except ValueError as exc:
         raise ValueError(f"{path} exists but cannot be opened with the given passphrase: {exc}") from exc
     cert = loaded.cert.certificate if loaded.cert else None
     if cert is None or not _issued_by(cert, ca):
-        return False
-    return cert.not_valid_after_utc - RENEW_BEFORE > _now()
+        return None
+    return cert.not_valid_after_utc
+
+
+# Credentials found to chain to the CA, per process: (the files as they were then, the passphrase) → expiry.
+# Checking one opens the CA key and the PKCS#12 file, which costs as much as a signature.
+_CHECKED: dict[tuple, dt.datetime] = {}
+
+
+def _stamp(path: Path) -> tuple | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return str(path), stat.st_ino, stat.st_mtime_ns, stat.st_size
+
+
+def _checked_key(directory: Path, path: Path, passphrase: bytes | None) -> tuple:
+    return _stamp(path), _stamp(directory / "ca.pem"), hashlib.sha256(passphrase or b"").digest()
 
 
 def _issue(directory: Path, path: Path, subject: x509.Name, friendly: str, passphrase: bytes | None) -> Path:
+    """An existing credential is reused while it chains to the current CA and is not near expiry."""
+    expiry = _CHECKED.get(_checked_key(directory, path, passphrase))
+    if expiry is not None and expiry - RENEW_BEFORE > _now():
+        return path
     with _locked(directory):
         ca_cert, ca_key = _ensure_dev_ca(directory)
-        if _existing(path, ca_cert, passphrase):
-            return path
-        return _write_credential(path, subject, friendly, passphrase, ca_cert, ca_key)
+        expiry = _expiry(path, ca_cert, passphrase)
+        if expiry is None or expiry - RENEW_BEFORE <= _now():
+            _write_credential(path, subject, friendly, passphrase, ca_cert, ca_key)
+            expiry = _expiry(path, ca_cert, passphrase)
+        _CHECKED[_checked_key(directory, path, passphrase)] = expiry
+        return path
 
 
 def _write_credential(path: Path, subject: x509.Name, friendly: str, passphrase: bytes | None,
@@ -238,9 +263,9 @@ def ensure_agency_credential(directory: Path, agency_name: str, code: str,
 
 
 def _name_of(path: Path, passphrase: bytes | None) -> str:
-    loaded = pkcs12.load_pkcs12(path.read_bytes(), passphrase or None)
-    cns = loaded.cert.certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME) if loaded.cert else []
-    return str(cns[0].value) if cns else path.stem
+    """The credential's common name (opened once per process: Pkcs12Signer keeps it)."""
+    common_name = Pkcs12Signer(path, passphrase, "").pyhanko_signer().signing_cert.subject.native.get("common_name")
+    return str(common_name) if common_name else path.stem
 
 
 def signer_for_user(directory: Path, username: str, passphrase: bytes = b"demo") -> Pkcs12Signer:

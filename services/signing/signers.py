@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -51,18 +52,36 @@ class Pkcs12Signer:
 
     def pyhanko_signer(self) -> signers.Signer:
         if self._signer is None:
-            if not self.path.is_file():
-                raise SigningError(f"PKCS#12 file not found: {self.path}")
-            loaded = signers.SimpleSigner.load_pkcs12(str(self.path), passphrase=self.passphrase or None)
-            if loaded is None:  # pyHanko logs the reason and returns None
-                raise SigningError(f"cannot open PKCS#12 file {self.path}: wrong passphrase or damaged file")
-            self._signer = loaded
+            self._signer = _open_pkcs12(self.path, self.passphrase)
         return self._signer
 
     @property
     def certificate(self) -> x509.Certificate:
         cert = self.pyhanko_signer().signing_cert
         return x509.load_der_x509_certificate(cert.dump())
+
+
+# Opened PKCS#12 files, per process: opening one (decrypting it, checking its RSA key) costs tens of
+# milliseconds, as much as a signature. A file replaced on disk (a renewed key) has another stamp.
+_OPENED: dict[tuple, signers.SimpleSigner] = {}
+
+
+def _open_pkcs12(path: Path, passphrase: bytes | None) -> signers.SimpleSigner:
+    try:
+        stat = path.stat()
+    except OSError:
+        raise SigningError(f"PKCS#12 file not found: {path}") from None
+    stamp = (str(path.resolve()), stat.st_ino, stat.st_mtime_ns, stat.st_size,
+             hashlib.sha256(passphrase or b"").digest())
+    opened = _OPENED.get(stamp)
+    if opened is None:
+        opened = signers.SimpleSigner.load_pkcs12(str(path), passphrase=passphrase or None)
+        if opened is None:  # pyHanko logs the reason and returns None
+            raise SigningError(f"cannot open PKCS#12 file {path}: wrong passphrase or damaged file")
+        for older in [key for key in _OPENED if key[0] == stamp[0]]:
+            del _OPENED[older]
+        _OPENED[stamp] = opened
+    return opened
 
 
 class Pkcs11Signer:
