@@ -113,6 +113,18 @@ class SignedDocument(SQLModel, table=True):
     created_at: datetime = timestamp(nullable=False, default_now=True)
 
 
+class PreparedDocument(SQLModel, table=True):
+    """The document a signing task's signer previews, rendered once and kept with the digest of everything it
+    shows: while the digest still matches, the signature is made on these very bytes (services/approvals)."""
+
+    __tablename__ = "prepared_documents"
+
+    task_id: int = Field(foreign_key="tasks.id", primary_key=True)
+    digest: str = Field(max_length=64)
+    pdf: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = timestamp(nullable=False, default_now=True)
+
+
 class SignedExport(SQLModel, table=True):
     """The CV of an approved revision, signed when its approval was signed (the competent person's
     signature, then the agency's): downloads serve it and never use a key."""

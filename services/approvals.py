@@ -1,13 +1,19 @@
 """The monthly approval: which unit and month a revision belongs to, the batch, the signature."""
+import hashlib
+import json
 from datetime import date, datetime, time, timedelta
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from core.config import Settings
-from models import Approval, ApprovalItem, Person, ProfileRevision, SignedDocument, Task, Unit, User
+from core.db import any_id
+from models import (Approval, ApprovalItem, Person, PreparedDocument, ProfileRevision, SignedDocument, Task, Unit,
+                    User)
 from models.approvals import APPROVAL_STATUSES
 from rules.calendar import WorkingCalendar
 from rules.deadlines import compute_deadline, due_datetime
@@ -144,20 +150,82 @@ async def approval_of_task(task: Task, *, session: AsyncSession) -> Approval:
 
 async def batch_document(session: AsyncSession, settings: Settings, task: Task, inp: CompleteTaskInput,
                          now: datetime) -> ToSign:
-    """The batch the head (or a valid delegate) signs: approve some revisions, return the others.
-    Read only; the signing activity signs it outside any transaction."""
+    """The batch the head (or a valid delegate) signs: approve some revisions, return the others. The PDF is
+    the one kept for the task (the preview's) while the digest of what it shows still matches, else rendered
+    again and kept; the signing activity signs it outside any transaction."""
     approval = await approval_of_task(task, session=session)
     capacity = await delegations.signing_capacity(session, approval.unit_id, inp.actor_user_id, local_date(now))
     decisions, reasons = _decisions(await pending_items(approval.id, session=session), inp.data)
     signer = await session.get(User, inp.actor_user_id)
     unit = await session.get(Unit, approval.unit_id)
-    entries = []
-    for revision_id, choice in decisions.items():
-        revision = await session.get(ProfileRevision, int(revision_id))
-        person = await session.get(Person, revision.person_id)
-        entries.append(await _batch_entry(person, revision, choice, reasons.get(revision_id), session=session))
-    return _to_sign(settings, unit, approval.month, signer, capacity, entries,
-                    covers={"decisions": decisions, "reasons": reasons})
+    shown = {"unit": unit.name, "month": approval.month, "signer": signer.full_name, "capacity": capacity,
+             "decisions": decisions, "reasons": reasons}
+    # The digest is read before the entries: a change in between leaves a stale digest, never a stale PDF.
+    digest = await batch_digest([int(key) for key in decisions], shown, session=session)
+    pdf = await _prepared_pdf(task.id, digest, session=session)
+    if pdf is None:
+        entries = await _batch_entries(decisions, reasons, session=session)
+        pdf = render_approval_batch(unit_name=unit.name, month=approval.month, approver_name=signer.full_name,
+                                    approver_title=capacity, items=entries)
+        await _keep_prepared(task.id, digest, pdf, session=session)
+    return _signed_by(settings, unit, approval.month, signer, capacity, pdf,
+                      covers={"decisions": decisions, "reasons": reasons, "digest": digest})
+
+
+# What the batch PDF shows of each revision, as stored: its number and data, the person's name, the data it is
+# compared with (revisions.base_data: the current version, else the previous revision) and its attachments.
+# Stored data is hashed sealed: a re-sealed row only makes the document render again.
+ITEMS_FINGERPRINT = text("""
+    SELECT encode(sha256(convert_to(coalesce(string_agg(json_build_array(
+               r.id, r.number, p.full_name, md5(r.data::text), base.id, md5(base.data::text),
+               (SELECT json_agg(json_build_array(a.filename, a.sha256) ORDER BY a.id)
+                FROM attachments a WHERE a.revision_id = r.id))::text, E'\\n' ORDER BY ids.n), ''), 'UTF8')), 'hex')
+    FROM unnest(CAST(:ids AS integer[])) WITH ORDINALITY AS ids(id, n)
+    JOIN profile_revisions r ON r.id = ids.id
+    JOIN people p ON p.id = r.person_id
+    LEFT JOIN LATERAL (
+        (SELECT c.id, c.data FROM profile_revisions c WHERE c.id = p.current_revision_id AND c.id <> r.id)
+        UNION ALL
+        (SELECT e.id, e.data FROM profile_revisions e
+         WHERE e.person_id = p.id AND e.number < r.number
+           AND (p.current_revision_id IS NULL OR p.current_revision_id = r.id)
+         ORDER BY e.number DESC LIMIT 1)
+        LIMIT 1) base ON true
+""")
+
+
+async def batch_digest(revision_ids: list[int], shown: dict[str, Any], *, session: AsyncSession) -> str:
+    """SHA-256 of everything the batch PDF shows: the header and decisions in `shown`, and each revision as
+    stored (one query, no row decrypted)."""
+    items = (await session.execute(ITEMS_FINGERPRINT, {"ids": revision_ids})).scalar_one()
+    content = json.dumps({"items": items, **shown}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
+async def _prepared_pdf(task_id: int, digest: str, *, session: AsyncSession) -> bytes | None:
+    return (await session.execute(select(PreparedDocument.pdf).where(
+        PreparedDocument.task_id == task_id, PreparedDocument.digest == digest))).scalar_one_or_none()
+
+
+async def _keep_prepared(task_id: int, digest: str, pdf: bytes, *, session: AsyncSession) -> None:
+    values = {"digest": digest, "pdf": pdf, "created_at": datetime.now(VN_TZ)}
+    await session.execute(insert(PreparedDocument).values(task_id=task_id, **values)
+                          .on_conflict_do_update(index_elements=["task_id"], set_=values))
+
+
+async def _batch_entries(decisions: dict[str, str], reasons: dict[str, str], *, session: AsyncSession) -> list[dict]:
+    """The rendered entries of the batch, in the decisions' order: one query each for the revisions with
+    their people, the data they are compared with, and the attachments."""
+    ids = [int(key) for key in decisions]
+    found = {revision.id: (person, revision) for revision, person in (await session.execute(
+        select(ProfileRevision, Person).join(Person, Person.id == ProfileRevision.person_id)
+        .where(ProfileRevision.id == any_id(ids)))).all()}
+    pairs = [found[revision_id] for revision_id in ids]
+    bases = await revisions.base_data_of(pairs, session=session)
+    files = await documents.listed(ids, session=session)
+    return [_batch_entry(person, revision, revisions.changed_fields(bases[revision.id], revision.data),
+                         files.get(revision.id, []), decisions[str(revision.id)], reasons.get(str(revision.id)))
+            for person, revision in pairs]
 
 
 def _decisions(items: list[ApprovalItem], data: dict) -> tuple[dict[str, str], dict[str, str]]:
@@ -189,31 +257,29 @@ async def signed_for(task: Task, inp: CompleteTaskInput, *, session: AsyncSessio
 async def sign(settings: Settings, task: Task, inp: CompleteTaskInput,
                now: datetime, *, session: AsyncSession) -> dict[str, Any]:
     """Apply the signed batch: approved revisions become current and go to the outbox, returned ones
-    go back to their authors. The signature was made before, outside this transaction."""
+    go back to their authors. The signature was made before, outside this transaction. Set-wise: a few
+    statements whatever the batch's size."""
     approval = await approval_of_task(task, session=session)
     signed = await signed_for(task, inp, session=session)
-    items = await pending_items(approval.id, session=session)
     decisions, reasons = signed.covers["decisions"], signed.covers["reasons"]
-    if {str(item.revision_id) for item in items} != set(decisions):
+    pending = list((await session.execute(select(ApprovalItem.revision_id).where(
+        ApprovalItem.approval_id == approval.id, ApprovalItem.decision == "pending")
+        .order_by(ApprovalItem.id))).scalars())
+    if {str(revision_id) for revision_id in pending} != set(decisions):
         raise Conflict("Đợt phê duyệt vừa có thay đổi sau khi ký; vui lòng tải lại trang và ký lại.",
                        "batch_changed")
-    results, outbox_ids = [], []
-    for item in items:
-        revision = await session.get(ProfileRevision, item.revision_id)
-        person = await session.get(Person, revision.person_id)
-        approved, reason = decisions[str(item.revision_id)] == "approve", reasons.get(str(item.revision_id))
-        item.decision, item.reason = ("approved" if approved else "returned"), reason
-        if approved:
-            revision.status, revision.approved_at = "approved", now
-            if person.current_revision_id is None or revision.number > await _number(person.current_revision_id, session=session):
-                identity_before = (person.sex, person.date_of_birth)
-                _make_current(person, revision)
-                await retirement.identity_changed(person, *identity_before, session=session)  # its dates may move
-            outbox_ids.append((await national_sync.enqueue(revision, person, session=session)).id)
-        else:
-            revision.status, revision.review_comment = "returned_by_head", reason
-        results.append({"revision_id": revision.id, "decision": "approved" if approved else "returned",
-                        "reason": reason, "workflow_id": revision.workflow_id})
+    rows = {row.id: row for row in (await session.execute(select(
+        ProfileRevision.id, ProfileRevision.person_id, ProfileRevision.number, ProfileRevision.workflow_id,
+        ProfileRevision.data).where(ProfileRevision.id == any_id(pending)))).all()}
+    approved = [rows[i] for i in pending if decisions[str(i)] == "approve"]
+    returned = [rows[i] for i in pending if decisions[str(i)] != "approve"]
+    await _decide(approval.id, approved, returned, reasons, now, session=session)
+    people = await _make_current(approved, session=session)
+    outbox_ids = await national_sync.enqueue_approved(
+        [(SimpleNamespace(id=r.id, person_id=r.person_id, number=r.number, data=r.data, status="approved",
+                          approved_at=now), people[r.person_id]) for r in approved], session=session)
+    results = [{"revision_id": i, "decision": "approved" if decisions[str(i)] == "approve" else "returned",
+                "reason": reasons.get(str(i)), "workflow_id": rows[i].workflow_id} for i in pending]
     signer = _apply_signature(approval, signed, now)
     username = (await session.get(User, signer)).username
     await audit.record(actor=username, action="approval.signed", subject=f"approval:{approval.id}",
@@ -225,6 +291,72 @@ async def sign(settings: Settings, task: Task, inp: CompleteTaskInput,
             "late": approval.late, "approval_id": approval.id, "signer_id": signer, "signed_as": approval.signed_as}
 
 
+async def _decide(approval_id: int, approved: list, returned: list, reasons: dict[str, str], now: datetime, *,
+                  session: AsyncSession) -> None:
+    """The items' decisions and the revisions' statuses: one statement for the approved, one per kind of
+    write for the returned (each with its own reason)."""
+    approved_ids = [r.id for r in approved]
+    if approved_ids:
+        await session.execute(update(ApprovalItem).where(
+            ApprovalItem.approval_id == approval_id, ApprovalItem.revision_id == any_id(approved_ids))
+            .values(decision="approved", reason=None).execution_options(synchronize_session=False))
+        await session.execute(update(ProfileRevision).where(ProfileRevision.id == any_id(approved_ids))
+                              .values(status="approved", approved_at=now).execution_options(synchronize_session=False))
+    if returned:
+        item_ids = dict((await session.execute(select(ApprovalItem.revision_id, ApprovalItem.id).where(
+            ApprovalItem.revision_id == any_id(r.id for r in returned)))).all())
+        await session.execute(update(ApprovalItem), [
+            {"id": item_ids[r.id], "decision": "returned", "reason": reasons.get(str(r.id))} for r in returned])
+        await session.execute(update(ProfileRevision), [
+            {"id": r.id, "status": "returned_by_head", "review_comment": reasons.get(str(r.id))} for r in returned])
+
+
+CURRENT_UPDATE = text("""
+    UPDATE people AS p SET current_revision_id = n.revision_id, full_name = n.full_name, search_name = n.search_name,
+           sex = n.sex, citizen_id = n.citizen_id, date_of_birth = n.date_of_birth
+    FROM unnest(CAST(:ids AS integer[]), CAST(:revision_ids AS integer[]), CAST(:full_names AS text[]),
+                CAST(:search_names AS text[]), CAST(:sexes AS text[]), CAST(:citizen_ids AS text[]),
+                CAST(:dates_of_birth AS date[])) AS n(id, revision_id, full_name, search_name, sex, citizen_id,
+                                                    date_of_birth)
+    WHERE p.id = n.id
+""")  # one statement for the whole batch
+
+
+async def _make_current(approved: list, *, session: AsyncSession) -> dict[int, SimpleNamespace]:
+    """Each person's newest approved revision (if newer than their current one) becomes what everyone sees,
+    the identity columns included; returns every approved revision's person as it now stands."""
+    current = aliased(ProfileRevision)
+    people = {row.id: SimpleNamespace(**row._mapping) for row in (await session.execute(
+        select(Person.id, Person.current_revision_id, Person.full_name, Person.sex, Person.citizen_id,
+               Person.date_of_birth, current.number).outerjoin(current, current.id == Person.current_revision_id)
+        .where(Person.id == any_id({r.person_id for r in approved})))).all()}
+    newest: dict[int, Any] = {}
+    for revision in approved:
+        person = people[revision.person_id]
+        if (person.number is None or revision.number > person.number) and (
+                revision.person_id not in newest or revision.number > newest[revision.person_id].number):
+            newest[revision.person_id] = revision
+    changed_identity = []
+    for person_id, revision in newest.items():
+        person = people[person_id]
+        before = (person.sex, person.date_of_birth)
+        _take_identity(person, revision)
+        if (person.sex, person.date_of_birth) != before:
+            changed_identity.append((person_id, before))
+    if newest:
+        made_current = [people[person_id] for person_id in newest]
+        await session.execute(CURRENT_UPDATE, {
+            "ids": [p.id for p in made_current], "revision_ids": [p.current_revision_id for p in made_current],
+            "full_names": [p.full_name for p in made_current],
+            "search_names": [search_key(p.full_name) for p in made_current], "sexes": [p.sex for p in made_current],
+            "citizen_ids": [p.citizen_id for p in made_current],
+            "dates_of_birth": [p.date_of_birth for p in made_current]})
+    for person_id, before in changed_identity:  # its retirement dates may move (rare: a corrected birth date)
+        person = await session.get(Person, person_id, populate_existing=True)
+        await retirement.identity_changed(person, *before, session=session)
+    return people
+
+
 def _apply_signature(approval: Approval, signed: SignedDocument, now: datetime) -> int:
     approval.signed_pdf, approval.signed_pdf_sha256 = signed.pdf, signed.sha256
     approval.signed_at, approval.signed_by_id, approval.signed_as = now, signed.signer_id, signed.signed_as
@@ -233,30 +365,24 @@ def _apply_signature(approval: Approval, signed: SignedDocument, now: datetime) 
     return signed.signer_id
 
 
-def _make_current(person: Person, revision: ProfileRevision) -> None:
+def _take_identity(person: Any, revision: Any) -> None:
     """The approved revision is what everyone sees, the identity columns included."""
-    person.current_revision_id = revision.id
+    person.current_revision_id, person.number = revision.id, revision.number
     data = revision.data
     person.full_name = data.get("full_name") or person.full_name
-    person.search_name = search_key(person.full_name)
     person.sex = data.get("sex") or person.sex
     person.citizen_id = data.get("citizen_id") or person.citizen_id
     if data.get("date_of_birth"):
         person.date_of_birth = date.fromisoformat(data["date_of_birth"])
 
 
-async def _number(revision_id: int, *, session: AsyncSession) -> int:
-    return (await session.get(ProfileRevision, revision_id)).number
-
-
-async def _batch_entry(person: Person, revision: ProfileRevision, choice: str, reason: str | None, *, session) -> dict:
-    changes = await revisions.diff_of(person, revision, session=session)
-    files = await documents.of_revision(revision.id, session=session)
+def _batch_entry(person: Person, revision: ProfileRevision, changes: list[revisions.FieldDiff],
+                 files: list[tuple[str, str]], choice: str, reason: str | None) -> dict:
     return {
         "person": person.full_name, "revision": revision.number,
         "decision": "Phê duyệt" if choice == "approve" else f"Trả lại: {reason}",
         "changes": [(c.label, _text(c.old), _text(c.new)) for c in changes],
-        "attachments": [(f.filename, f.sha256) for f in files],
+        "attachments": files,
     }
 
 
@@ -270,6 +396,11 @@ def _to_sign(settings: Settings, unit: Unit, month: str, signer: User, capacity:
              covers: dict[str, Any]) -> ToSign:
     pdf = render_approval_batch(unit_name=unit.name, month=month, approver_name=signer.full_name,
                                 approver_title=capacity, items=entries)
+    return _signed_by(settings, unit, month, signer, capacity, pdf, covers=covers)
+
+
+def _signed_by(settings: Settings, unit: Unit, month: str, signer: User, capacity: str, pdf: bytes, *,
+               covers: dict[str, Any]) -> ToSign:
     key = user_signer(settings, signer.username, signer.full_name, title=capacity, unit=unit.name)
     return ToSign(pdf=pdf, signer=key, field_name="PheDuyet", signed_as=capacity, covers=covers,
                   reason=f"Phê duyệt dữ liệu CBCCVC tháng {month[5:]}/{month[:4]}", location=unit.name)

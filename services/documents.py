@@ -76,6 +76,16 @@ async def of_revision(revision_id: int, *, session: AsyncSession) -> list[Attach
     return list((await session.execute(query)).scalars())
 
 
+async def listed(revision_ids: list[int], *, session: AsyncSession) -> dict[int, list[tuple[str, str]]]:
+    """(filename, SHA-256) of each revision's attachments, without their contents, in one query."""
+    rows = await session.execute(select(Attachment.revision_id, Attachment.filename, Attachment.sha256)
+                                 .where(Attachment.revision_id.in_(revision_ids or [-1])).order_by(Attachment.id))
+    files: dict[int, list[tuple[str, str]]] = {}
+    for revision_id, filename, sha256 in rows:
+        files.setdefault(revision_id, []).append((filename, sha256))
+    return files
+
+
 async def carry_over(from_revision: int, to_revision: int, *, session: AsyncSession) -> None:
     """A corrected revision keeps the documents already attached to the one returned."""
     for old in await of_revision(from_revision, session=session):

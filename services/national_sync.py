@@ -13,10 +13,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import any_id
 from models import Person, ProfileRevision, SyncOutbox
 from services.errors import Invalid
 
@@ -71,6 +72,37 @@ async def enqueue(revision: ProfileRevision, person: Person, *, session: AsyncSe
     )
     query = select(SyncOutbox).where(SyncOutbox.revision_id == revision.id).execution_options(populate_existing=True)
     return (await session.execute(query)).scalars().one()
+
+
+OUTBOX_INSERT = text("""
+    INSERT INTO sync_outbox (revision_id, person_id, idempotency_key, payload, status, attempts, created_at)
+    SELECT row.revision_id, row.person_id, row.idempotency_key, payload.value, 'pending', 0, :created_at
+    FROM unnest(CAST(:revision_ids AS integer[]), CAST(:person_ids AS integer[]), CAST(:keys AS text[]))
+         WITH ORDINALITY AS row(revision_id, person_id, idempotency_key, n)
+    JOIN jsonb_array_elements(CAST(:payloads AS jsonb)) WITH ORDINALITY AS payload(value, n) USING (n)
+    ON CONFLICT (revision_id) DO NOTHING
+""")  # one statement for a whole batch (the payloads as one JSON array: a text[] of JSON is slow to send)
+
+
+async def enqueue_approved(approved: list[tuple[ProfileRevision, Person]], *, session: AsyncSession) -> list[int]:
+    """`enqueue` for a whole signed batch: the outbox rows of revisions approved in this transaction, in one
+    statement, each created once; their ids in the order given."""
+    for revision, person in approved:
+        if revision.status != "approved" or revision.person_id != person.id:
+            raise Invalid("Chỉ hồ sơ đã được phê duyệt (ký số) mới được đồng bộ lên CSDL quốc gia.",
+                          "sync_not_approved", revision_id=revision.id, revision_status=revision.status)
+    if not approved:
+        return []
+    payloads = [build_payload(revision, person) for revision, person in approved]
+    seal = SyncOutbox.__table__.c.payload.type.process_bind_param  # text() bypasses the column's type
+    await session.execute(OUTBOX_INSERT, {
+        "revision_ids": [revision.id for revision, _ in approved], "person_ids": [person.id for _, person in approved],
+        "keys": [idempotency_key(revision.id, payload) for (revision, _), payload in zip(approved, payloads)],
+        "payloads": json.dumps([seal(payload, None) for payload in payloads], ensure_ascii=False),
+        "created_at": datetime.now(UTC)})
+    ids = dict((await session.execute(select(SyncOutbox.revision_id, SyncOutbox.id).where(
+        SyncOutbox.revision_id == any_id(revision.id for revision, _ in approved)))).all())
+    return [ids[revision.id] for revision, _ in approved]
 
 
 async def get(outbox_id: int, *, session: AsyncSession) -> SyncOutbox | None:

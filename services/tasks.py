@@ -1,6 +1,7 @@
 """The inbox projection of human tasks: opened, completed, reminded and escalated by activities."""
 import hashlib
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, select
 from sqlalchemy.dialects.postgresql import insert
@@ -106,6 +107,16 @@ async def document_to_sign(settings: Settings, inp: CompleteTaskInput, *,
     if kind.document is None:
         raise Invalid("Nhiệm vụ này không cần ký số.", "nothing_to_sign")
     return await kind.document(session, settings, task, inp, now)
+
+
+async def preview_document(settings: Settings, viewer: Viewer, task_id: int, outcome: str, data: dict[str, Any],
+                           *, session: AsyncSession, now: datetime) -> bytes:
+    """The PDF this viewer would sign with these choices, byte for byte: the kind keeps it for the signature
+    (the monthly batch's prepared document), so what the signer previews is what is signed."""
+    task = await readable_task(viewer, task_id, session=session)
+    prepared = await steps.get(task.kind).prepare(session, task, outcome, dict(data or {}))
+    inp = CompleteTaskInput(task_id=task.id, outcome=outcome, actor_user_id=viewer.user_id, data=prepared.data)
+    return (await document_to_sign(settings, inp, session=session, now=now)).pdf
 
 
 async def store_signature(inp: CompleteTaskInput, to_sign: ToSign, pdf: bytes, *, session: AsyncSession) -> int:

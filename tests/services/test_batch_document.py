@@ -1,0 +1,171 @@
+"""The monthly batch's document: the head previews it, signs those very bytes while the batch stays as it is, and
+the signature is applied set-wise (approved, made current, queued for the national database, or returned)."""
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import select, update
+
+from models import Approval, ApprovalItem, AuditEvent, Person, ProfileRevision, SyncOutbox, Task, TaskCandidate
+from services import audit, national_sync, tasks
+from services.errors import Conflict
+from services.signing import validate_pdf
+from tests.helpers import make_revisions, viewer
+from tests.services.signing.conftest import pdf_text
+from workflows.contracts import CompleteTaskInput
+
+NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+MONTH = "2026-03"
+
+
+async def open_batch(db, org, n: int, *, first: int = 1) -> tuple[int, list[int]]:
+    """n people of Sở Y tế with an approved record and a salary change waiting in the month's batch, and the
+    head's signing task; (task id, the waiting revisions' ids)."""
+    unit = org.units["SYT"]
+    made = await make_revisions(db, unit, n, first=first)
+    wid = f"approval/{unit}/{MONTH}"
+    async with db.session() as session:
+        approval = (await session.execute(select(Approval).where(Approval.workflow_id == wid))).scalars().first()
+        if approval is None:
+            approval = Approval(level="unit", unit_id=unit, month=MONTH, workflow_id=wid, profile="quang-ngai",
+                                profile_version="2025-1", status="open")
+            session.add(approval)
+            await session.flush()
+        waiting = []
+        for person, current in made:
+            revision = ProfileRevision(person_id=person.id, number=2, status="ready", kind="update_state_decision",
+                                       data={**current.data, "salary_step": 4}, change_date=NOW.date())
+            session.add(revision)
+            await session.flush()
+            session.add(ApprovalItem(approval_id=approval.id, revision_id=revision.id, decision="pending"))
+            waiting.append(revision.id)
+        task = (await session.execute(select(Task).where(Task.workflow_id == wid))).scalars().first()
+        if task is None:
+            task = Task(workflow_id=wid, step_key="sign", kind="sign_approval", title="Ký số phê duyệt",
+                        unit_id=unit, actor_role="unit_head", rule="monthly_approval", profile="quang-ngai",
+                        profile_version="2025-1", started_on=NOW.date())
+            session.add(task)
+            await session.flush()
+            head = await viewer(db, "head.syt")
+            session.add(TaskCandidate(task_id=task.id, user_id=head.user_id, reason="Thủ trưởng đơn vị"))
+        return task.id, waiting
+
+
+def approve_all(revision_ids: list[int]) -> dict:
+    return {"decisions": {str(i): "approve" for i in revision_ids}, "reasons": {}}
+
+
+async def preview(db, settings, task_id: int, data: dict) -> bytes:
+    head = await viewer(db, "head.syt")
+    async with db.session() as session:
+        return await tasks.preview_document(settings, head, task_id, "sign", data, session=session, now=NOW)
+
+
+async def sign_and_apply(db, settings, task_id: int, data: dict):
+    """What the tasks.sign and tasks.complete activities do: (the signed document, its PDF, the result)."""
+    head = await viewer(db, "head.syt")
+    inp = CompleteTaskInput(task_id, "sign", head.user_id, data)
+    async with db.session() as session:
+        to_sign = await tasks.document_to_sign(settings, inp, session=session, now=NOW)
+    pdf = await to_sign.sign()
+    async with db.session() as session:
+        signature_id = await tasks.store_signature(inp, to_sign, pdf, session=session)
+    async with db.session() as session:
+        result = await tasks.complete_task(settings, CompleteTaskInput(
+            task_id, "sign", head.user_id, {**data, "signature_id": signature_id}), session=session, now=NOW)
+    return to_sign, pdf, result
+
+
+async def test_the_head_signs_the_very_bytes_she_previewed(db, org, settings, tmp_path):
+    task_id, waiting = await open_batch(db, org, 3)
+    previewed = await preview(db, settings, task_id, approve_all(waiting))
+    text = pdf_text(previewed, tmp_path)
+    assert "Nguyễn Văn Thử 1" in text and "Nguyễn Văn Thử 3" in text and "Số hồ sơ trong đợt: 3" in text
+
+    to_sign, signed, result = await sign_and_apply(db, settings, task_id, approve_all(waiting))
+    assert to_sign.pdf == previewed
+    [report] = validate_pdf(signed)
+    assert report.intact and report.valid
+    assert signed.startswith(previewed)  # an incremental update: the previewed bytes, then the signature
+    assert [d["revision_id"] for d in result.result["decisions"]] == waiting
+    assert {d["decision"] for d in result.result["decisions"]} == {"approved"}
+
+
+async def test_a_batch_changed_since_the_preview_is_rendered_again(db, org, settings, tmp_path):
+    task_id, waiting = await open_batch(db, org, 2)
+    previewed = await preview(db, settings, task_id, approve_all(waiting))
+    async with db.session() as session:  # the person's name changes (an identity correction approved elsewhere)
+        person_id = (await session.get(ProfileRevision, waiting[0])).person_id
+        await session.execute(update(Person).where(Person.id == person_id).values(full_name="Trần Thị Đổi Tên"))
+    head = await viewer(db, "head.syt")
+    async with db.session() as session:
+        to_sign = await tasks.document_to_sign(settings, CompleteTaskInput(task_id, "sign", head.user_id,
+                                                                           approve_all(waiting)), session=session, now=NOW)
+    assert to_sign.pdf != previewed and "Trần Thị Đổi Tên" in pdf_text(to_sign.pdf, tmp_path)
+
+    other_choice = {"decisions": {str(waiting[0]): "approve", str(waiting[1]): "return"},
+                    "reasons": {str(waiting[1]): "Thiếu quyết định nâng bậc lương"}}
+    again = await preview(db, settings, task_id, other_choice)
+    assert "Trả lại: Thiếu quyết định nâng bậc lương" in pdf_text(again, tmp_path)
+    _, signed, _ = await sign_and_apply(db, settings, task_id, other_choice)
+    assert signed.startswith(again)
+
+
+async def test_the_signature_applies_every_effect_set_wise(db, org, settings):
+    task_id, waiting = await open_batch(db, org, 4)
+    async with db.session() as session:  # one change moves the date of birth: the retirement plan must hear of it
+        revision = await session.get(ProfileRevision, waiting[0])
+        revision.data = {**revision.data, "date_of_birth": "1991-02-03"}
+    data = {"decisions": {**{str(i): "approve" for i in waiting[:3]}, str(waiting[3]): "return"},
+            "reasons": {str(waiting[3]): "Sai hệ số lương"}}
+    _, signed, result = await sign_and_apply(db, settings, task_id, data)
+    async with db.session() as session:
+        rows = {r.id: r for r in (await session.execute(select(ProfileRevision).where(
+            ProfileRevision.id.in_(waiting)))).scalars()}
+        items = {i.revision_id: i for i in (await session.execute(select(ApprovalItem).where(
+            ApprovalItem.revision_id.in_(waiting)))).scalars()}
+        people = {p.id: p for p in (await session.execute(select(Person).where(
+            Person.id.in_([r.person_id for r in rows.values()])))).scalars()}
+        outbox = {o.revision_id: o for o in (await session.execute(select(SyncOutbox).where(
+            SyncOutbox.revision_id.in_(waiting)))).scalars()}
+        events = (await session.execute(select(AuditEvent.action, AuditEvent.subject).order_by(AuditEvent.seq)
+                                        .where(AuditEvent.action.in_(("approval.signed", "retirement.inputs_changed",
+                                                                      "task.completed"))))).all()
+        chain = await audit.verify_chain(session=session)
+    for revision_id in waiting[:3]:
+        revision, person = rows[revision_id], people[rows[revision_id].person_id]
+        assert revision.status == "approved" and revision.approved_at == NOW
+        assert items[revision_id].decision == "approved"
+        assert person.current_revision_id == revision_id
+        assert outbox[revision_id].payload["data"] == revision.data and outbox[revision_id].status == "pending"
+        assert outbox[revision_id].idempotency_key == national_sync.idempotency_key(revision_id,
+                                                                                    outbox[revision_id].payload)
+    assert result.result["outbox_ids"] == [outbox[i].id for i in waiting[:3]]
+    assert people[rows[waiting[0]].person_id].date_of_birth == date(1991, 2, 3)
+    returned = rows[waiting[3]]
+    assert returned.status == "returned_by_head" and returned.review_comment == "Sai hệ số lương"
+    assert items[waiting[3]].decision == "returned" and items[waiting[3]].reason == "Sai hệ số lương"
+    assert waiting[3] not in outbox and people[returned.person_id].current_revision_id != returned.id
+    assert [action for action, _ in events] == ["retirement.inputs_changed", "approval.signed", "task.completed"]
+    assert events[0][1] == f"person:{rows[waiting[0]].person_id}"
+    assert chain.ok
+
+
+async def test_a_signature_that_no_longer_covers_the_pending_items_applies_nothing(db, org, settings):
+    task_id, waiting = await open_batch(db, org, 2)
+    head = await viewer(db, "head.syt")
+    inp = CompleteTaskInput(task_id, "sign", head.user_id, approve_all(waiting))
+    async with db.session() as session:
+        to_sign = await tasks.document_to_sign(settings, inp, session=session, now=NOW)
+    pdf = await to_sign.sign()
+    async with db.session() as session:
+        signature_id = await tasks.store_signature(inp, to_sign, pdf, session=session)
+    await open_batch(db, org, 1, first=3)  # a revision joins between the signature and its application
+    with pytest.raises(Conflict) as refused:
+        async with db.session() as session:
+            await tasks.complete_task(settings, CompleteTaskInput(
+                task_id, "sign", head.user_id, {**inp.data, "signature_id": signature_id}), session=session, now=NOW)
+    assert refused.value.code == "batch_changed"
+    async with db.session() as session:
+        statuses = (await session.execute(select(ProfileRevision.status).where(
+            ProfileRevision.id.in_(waiting)))).scalars().all()
+    assert set(statuses) == {"ready"}
