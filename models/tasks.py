@@ -1,7 +1,7 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -14,7 +14,11 @@ class Task(SQLModel, table=True):
     """Inbox projection of one human step of a workflow, written only by activities."""
 
     __tablename__ = "tasks"
-    __table_args__ = (UniqueConstraint("workflow_id", "step_key"),)
+    __table_args__ = (
+        UniqueConstraint("workflow_id", "step_key"),
+        # the inbox: a subtree's open tasks by due date, and the open ones among a viewer's candidacies (0010)
+        Index("ix_tasks_open_unit_due", "unit_id", "due_at", "id", postgresql_where=text("status = 'open'")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     workflow_id: str = Field(max_length=128, index=True)
