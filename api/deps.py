@@ -8,7 +8,7 @@ from temporalio.client import Client
 from api.state import AppState
 from services import auth
 from services.errors import DomainError, Forbidden
-from services.scope import Viewer, load_viewer
+from services.scope import Viewer
 
 
 class NotLoggedIn(DomainError):
@@ -26,9 +26,14 @@ async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def state_of(request: Request) -> AppState:
+    """app_state as a dependency: async, so FastAPI calls it in the event loop, not in a worker thread."""
+    return app_state(request)
+
+
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 SessionDep = Annotated[AsyncSession, Depends(db_session, scope="function")]
-StateDep = Annotated[AppState, Depends(app_state)]
+StateDep = Annotated[AppState, Depends(state_of)]
 
 
 SESSION_KEY = "sid"  # the signed cookie holds the session's token (and CSRF, flashes); the identity is the row
@@ -39,9 +44,8 @@ def session_token(request: Request) -> str | None:
 
 
 async def current_viewer(request: Request, session: SessionDep, state: StateDep) -> Viewer:
-    """The viewer of a live server-side session (services/auth.session_user); else 401."""
-    user_id = await auth.session_user(state.settings, session_token(request), session=session)
-    viewer = await load_viewer(user_id, session=session) if user_id else None
+    """The viewer of a live server-side session (services/auth.session_viewer); else 401."""
+    viewer = await auth.session_viewer(state.settings, session_token(request), session=session)
     if viewer is None:
         raise NotLoggedIn("Vui lòng đăng nhập.", "not_authenticated")
     if viewer.read_only and request.method not in READ_METHODS:

@@ -32,6 +32,7 @@ from core.config import ProductionRefused, Settings, get_settings
 from core.db import Database
 from core.logging import configure_logging, log
 from services.errors import Conflict, DomainError, Invalid
+from services.tasks import MAX_PAGE_SIZE
 
 FIELD_LABELS = {
     "full_name": "họ và tên", "sex": "giới tính", "date_of_birth": "ngày sinh", "citizen_id": "số CCCD",
@@ -47,6 +48,7 @@ FIELD_LABELS = {
     "file": "tệp đính kèm", "work_history": "quá trình công tác", "salary_step": "bậc lương",
     "to_unit_id": "đơn vị đến", "effective_on": "ngày văn bản có hiệu lực", "person": "người chuyển đến",
     "paper_file_on": "ngày có hồ sơ giấy hợp lệ", "transfer_id": "mã điều chuyển",
+    "limit": f"số nhiệm vụ mỗi trang (từ 1 đến {MAX_PAGE_SIZE})", "offset": "vị trí bắt đầu của trang (từ 0)",
 }
 # PostgreSQL integrity errors (SQLSTATE class 23) that reach a request: a unique index won a race the service's own
 # check lost (409, as the sequential duplicate), a reference to a missing record (422) or one still in use (409).

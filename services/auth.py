@@ -33,6 +33,7 @@ from models import User
 from models.accounts import LoginSession, LoginThrottle
 from services import audit
 from services.errors import DomainError, Invalid
+from services.scope import Viewer, viewer_of, viewer_statement
 
 # Argon2id at one of OWASP's equally strong minimum configurations, m = 19 MiB, t = 2, p = 1 (Password Storage
 # Cheat Sheet, https://cheatsheetseries.owasp.org/cheatsheets/Password_Storage_Cheat_Sheet.html#argon2id).
@@ -267,12 +268,38 @@ async def session_user(settings: Settings, token: object, *,
         LoginSession.last_seen_at > now - timedelta(minutes=settings.session_idle_minutes)))).first()
     if row is None:
         return None
-    if row.last_seen_at < now - SESSION_TOUCH:
+    await _mark_used(digest, row.last_seen_at, now, session=session)
+    return row.user_id
+
+
+# session_user's live session as the `who` of the viewer's statement, so a request finds both in one round trip
+_SESSION_VIEWER = viewer_statement(
+    "SELECT user_id, last_seen_at FROM sessions WHERE id = :digest AND revoked_at IS NULL AND expires_at > :now"
+    " AND last_seen_at > :idle_since")
+
+
+async def session_viewer(settings: Settings, token: object, *,
+                         session: AsyncSession, now: datetime | None = None) -> Viewer | None:
+    """The viewer (services/scope.py) of a live session's active user, as session_user and load_viewer would
+    find them; marks the session used. None for anything else."""
+    if not isinstance(token, str) or not token:
+        return None
+    now = now or _now()
+    digest = _digest(token)
+    row = (await session.execute(_SESSION_VIEWER, {
+        "digest": digest, "now": now, "idle_since": now - timedelta(minutes=settings.session_idle_minutes)})).first()
+    if row is None:
+        return None
+    await _mark_used(digest, row.last_seen_at, now, session=session)
+    return viewer_of(row)
+
+
+async def _mark_used(digest: str, last_seen_at: datetime, now: datetime, *, session: AsyncSession) -> None:
+    if last_seen_at < now - SESSION_TOUCH:
         # a concurrent request of the same session already marks it: skip rather than wait for its commit
         free = select(LoginSession.id).where(LoginSession.id == digest).with_for_update(skip_locked=True)
         await session.execute(update(LoginSession).where(LoginSession.id.in_(free)).values(last_seen_at=now)
                               .execution_options(synchronize_session=False))
-    return row.user_id
 
 
 async def end_session(token: object, *, session: AsyncSession, now: datetime | None = None) -> None:

@@ -1,10 +1,12 @@
 """The inbox projection of human tasks: opened, completed, reminded and escalated by activities."""
 import hashlib
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import DateTime, String, and_, bindparam, func, select, true
+from sqlalchemy.dialects.postgresql import aggregate_order_by, array, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import Settings
@@ -14,7 +16,7 @@ from rules.clock import local_date
 from services import actors, audit, notify, steps
 from services.actors import actor_user_ids, candidate_ids
 from services.errors import Conflict, Forbidden, Invalid, NotFound
-from services.scope import Viewer, tasks_query
+from services.scope import Viewer, candidate_task_ids, task_reach, task_scope_params, tasks_query, visible_task_ids
 from services.signing import ToSign
 from workflows.contracts import CompleteTaskInput, OpenedTask, OpenTaskInput, TaskResult
 
@@ -175,26 +177,85 @@ async def milestone(task_id: int, name: str, *, session: AsyncSession, now: date
 
 # ---- reading ---------------------------------------------------------------------------------
 
+PAGE_SIZE = 50  # tasks per inbox page unless the caller asks for another size
+MAX_PAGE_SIZE = 200
+# What an inbox row holds (GET /api/tasks, the inbox page): not the task's comment, result or times of milestones.
+INBOX_COLUMNS = (Task.id, Task.kind, Task.title, Task.subject_person_id, Task.unit_id, Task.actor_role, Task.due_on,
+                 Task.due_at, Task.legal_basis, Task.rule, Task.status, Task.escalation_level, Task.workflow_id,
+                 Task.outcome, Task.completed_at)
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    """One page of an inbox, by due date: `rows` hold INBOX_COLUMNS and `assignees` (the usernames of those who
+    may complete the task, sorted); `total` counts the tasks of every page."""
+    rows: list
+    total: int
+    limit: int
+    offset: int
+
+
+NOW, SOON = bindparam("now", type_=DateTime(timezone=True)), bindparam("soon", type_=DateTime(timezone=True))
+
+
+def _filters(status: str, overdue: bool, due_soon: bool) -> list:
+    statuses = {status} & {"open", "done"} | ({"open"} if overdue or due_soon else set())
+    conditions = [Task.status == wanted for wanted in sorted(statuses)]
+    if overdue:
+        conditions.append(Task.due_at < NOW)
+    if due_soon:
+        conditions += [Task.due_at >= NOW, Task.due_at < SOON]
+    return conditions
+
+
+def _scoped_ids(reach: str, conditions: list):
+    return candidate_task_ids(*conditions) if reach == "mine" else visible_task_ids(reach, *conditions)
+
+
+@cache
+def _inbox_statement(reach: str, status: str, overdue: bool, due_soon: bool):
+    """The page and the total in one statement, built once per shape: the total's one row is joined to the
+    page, so an offset past the end still answers with the total (and a row of nulls)."""
+    visible = _scoped_ids(reach, _filters(status, overdue, due_soon)).cte("visible")
+    page_ids = (select(visible.c.id).order_by(visible.c.due_at.asc().nulls_last(), visible.c.id)
+                .limit(bindparam("limit")).offset(bindparam("offset")).subquery("page_ids"))
+    assignees = (select(func.coalesce(func.array_agg(aggregate_order_by(User.username, User.username)),
+                                      array([], type_=String)))
+                 .join_from(TaskCandidate, User, User.id == TaskCandidate.user_id)
+                 .where(TaskCandidate.task_id == Task.id, TaskCandidate.can_complete).scalar_subquery())
+    page = select(*INBOX_COLUMNS, assignees.label("assignees")).join(page_ids, page_ids.c.id == Task.id).subquery("page")
+    total = select(func.count().label("total")).select_from(visible).subquery("total")
+    return (select(total.c.total, *page.c).select_from(total).outerjoin(page, true())
+            .order_by(page.c.due_at.asc().nulls_last(), page.c.id))
+
+
+def _params(viewer: Viewer, now: datetime | None) -> dict:
+    now = now or datetime.now(UTC)
+    return {**task_scope_params(viewer), "now": now, "soon": now + timedelta(days=DUE_SOON_DAYS)}
+
+
+async def inbox(viewer: Viewer, *, session: AsyncSession, scope: str = "mine", status: str = "open",
+                overdue: bool = False, due_soon: bool = False, limit: int = PAGE_SIZE, offset: int = 0,
+                now: datetime | None = None) -> InboxPage:
+    """The viewer's tasks ("mine": those they are candidate for or watch; "unit": all they may read), by due
+    date (none last), then id."""
+    reach = "mine" if scope == "mine" else task_reach(viewer)
+    statement = _inbox_statement(reach, status, overdue, due_soon)
+    result = (await session.execute(statement, {**_params(viewer, now), "limit": limit, "offset": offset})).all()
+    return InboxPage([row for row in result if row.id is not None], result[0].total, limit, offset)
+
+
 async def list_tasks(viewer: Viewer, *, session: AsyncSession, scope: str = "mine", status: str = "open",
                      overdue: bool = False, due_soon: bool = False, now: datetime | None = None) -> list[Task]:
-    now = now or datetime.now(UTC)
-    query = tasks_query(viewer)
-    if scope == "mine":
-        mine = select(TaskCandidate.task_id).where(TaskCandidate.user_id == viewer.user_id)
-        query = query.where(Task.id.in_(mine))
-    if status in ("open", "done"):
-        query = query.where(Task.status == status)
-    if overdue:
-        query = query.where(Task.status == "open", Task.due_at < now)
-    if due_soon:
-        query = query.where(Task.status == "open", Task.due_at >= now,
-                            Task.due_at < now + timedelta(days=DUE_SOON_DAYS))
-    query = query.order_by(Task.due_at.asc().nulls_last(), Task.id)
-    return list((await session.execute(query)).scalars())
+    """Every task of the inbox (unpaged) as records."""
+    visible = _scoped_ids("mine" if scope == "mine" else task_reach(viewer), _filters(status, overdue, due_soon))
+    ids = visible.subquery()
+    query = select(Task).where(Task.id.in_(select(ids.c.id))).order_by(Task.due_at.asc().nulls_last(), Task.id)
+    return list((await session.execute(query, _params(viewer, now))).scalars())
 
 
 async def readable_task(viewer: Viewer, task_id: int, *, session: AsyncSession) -> Task:
-    task = (await session.execute(tasks_query(viewer).where(Task.id == task_id))).scalars().first()
+    task = (await session.execute(tasks_query(viewer, Task.id == task_id))).scalars().first()
     if task is None:
         raise NotFound("Không tìm thấy nhiệm vụ hoặc nhiệm vụ nằm ngoài phạm vi của bạn.", "task_not_found")
     return task

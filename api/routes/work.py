@@ -1,11 +1,11 @@
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import Field
 
 from api.deps import CurrentUser, SessionDep, StateDep, TemporalDep
-from api.params import IdPath
+from api.params import MAX_ID, IdPath
 from api.schemas import (Activation, Body, CompletedTask, CvData, DraftSaved, Hired, PersonRecord, PersonView,
                          StepView, TaskData, TaskDetail, TaskView, cv_data, errors)
 from api.views import completed_view, person_record, person_view, step_view, task_detail, task_view
@@ -31,13 +31,21 @@ async def register_hire(body: people.HireInput, viewer: CurrentUser, session: Se
     return Hired(person_id=person.id, workflow_id=f"onboarding/{person.id}")
 
 
-@router.get("/tasks")
-async def list_tasks(viewer: CurrentUser, session: SessionDep, scope: Literal["mine", "unit"] = "mine",
-                     status: Literal["open", "done", "all"] = "open", overdue: bool = False,
-                     due_soon: bool = False) -> list[TaskView]:
-    rows = await tasks.list_tasks(viewer, scope=scope, status=status, overdue=overdue, due_soon=due_soon, session=session)
-    names = await tasks.assignee_names([t.id for t in rows], session=session)
-    return [task_view(t, names.get(t.id, [])) for t in rows]
+TOTAL_COUNT = {"X-Total-Count": {"description": "How many tasks all the pages hold",
+                                  "schema": {"type": "integer"}}}
+
+
+@router.get("/tasks", responses={200: {"headers": TOTAL_COUNT}})
+async def list_tasks(viewer: CurrentUser, session: SessionDep, response: Response,
+                     scope: Literal["mine", "unit"] = "mine", status: Literal["open", "done", "all"] = "open",
+                     overdue: bool = False, due_soon: bool = False,
+                     limit: Annotated[int, Query(ge=1, le=tasks.MAX_PAGE_SIZE)] = tasks.PAGE_SIZE,
+                     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0) -> list[TaskView]:
+    """One page of the inbox, by due date (none last), then id: `limit` tasks from the `offset`-th."""
+    page = await tasks.inbox(viewer, scope=scope, status=status, overdue=overdue, due_soon=due_soon,
+                             limit=limit, offset=offset, session=session)
+    response.headers["X-Total-Count"] = str(page.total)
+    return [task_view(row, row.assignees) for row in page.rows]
 
 
 @router.get("/tasks/{task_id}")
