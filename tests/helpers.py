@@ -5,7 +5,8 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 
 from core.db import Database
-from models import Notification, Person, Placement, ProfileRevision, SyncOutbox, Task, User
+from models import (Approval, ApprovalItem, Notification, Person, Placement, ProfileRevision, SyncOutbox, Task,
+                    TaskCandidate, User)
 from services import national_sync, onboarding, people
 from services.scope import Viewer, load_viewer
 
@@ -181,3 +182,39 @@ async def imported_person(db: Database, unit_id: int, *, name: str, citizen_id: 
             session.add(User(username=login, full_name=name, unit_id=unit_id, person_id=person.id,
                              password_hash=auth.hash_secret(password) if password else None))
         return person.id
+
+
+BATCH_TIME = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)  # when batch_to_sign's revisions are signed
+
+
+async def batch_to_sign(db, org, n: int, *, first: int = 1) -> tuple[int, list[int]]:
+    """n people of Sở Y tế with an approved record and a salary change waiting in the month's batch, and the
+    head's signing task; (task id, the waiting revisions' ids)."""
+    unit = org.units["SYT"]
+    made = await make_revisions(db, unit, n, first=first)
+    wid = f"approval/{unit}/{BATCH_TIME:%Y-%m}"
+    async with db.session() as session:
+        approval = (await session.execute(select(Approval).where(Approval.workflow_id == wid))).scalars().first()
+        if approval is None:
+            approval = Approval(level="unit", unit_id=unit, month=f"{BATCH_TIME:%Y-%m}", workflow_id=wid, profile="quang-ngai",
+                                profile_version="2025-1", status="open")
+            session.add(approval)
+            await session.flush()
+        waiting = []
+        for person, current in made:
+            revision = ProfileRevision(person_id=person.id, number=2, status="ready", kind="update_state_decision",
+                                       data={**current.data, "salary_step": 4}, change_date=BATCH_TIME.date())
+            session.add(revision)
+            await session.flush()
+            session.add(ApprovalItem(approval_id=approval.id, revision_id=revision.id, decision="pending"))
+            waiting.append(revision.id)
+        task = (await session.execute(select(Task).where(Task.workflow_id == wid))).scalars().first()
+        if task is None:
+            task = Task(workflow_id=wid, step_key="sign", kind="sign_approval", title="Ký số phê duyệt",
+                        unit_id=unit, actor_role="unit_head", rule="monthly_approval", profile="quang-ngai",
+                        profile_version="2025-1", started_on=BATCH_TIME.date())
+            session.add(task)
+            await session.flush()
+            head = await viewer(db, "head.syt")
+            session.add(TaskCandidate(task_id=task.id, user_id=head.user_id, reason="Thủ trưởng đơn vị"))
+        return task.id, waiting

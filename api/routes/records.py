@@ -9,9 +9,10 @@ from api.deps import CurrentUser, SessionDep, StateDep, TemporalDep
 from api.params import IdField, IdPath, IdQuery
 from api.schemas import (PDF, ApprovalView, AttachmentView, DelegationCreated, DelegationRevoked, DelegationView,
                          DiffView, MonthApproval, Outbox, OutboxRow, RevisionView, UnitMonthState, UpdateStarted,
-                         Body, CvData, cv_data, errors)
+                         Body, CvData, TaskData, cv_data, errors)
 from api.views import approval_view, no_approval, revision_view
-from services import approvals, delegations, documents, exports, national_sync, people, permissions, revisions, updates
+from services import (approvals, delegations, documents, exports, national_sync, people, permissions, revisions, tasks,
+                      updates)
 from services.errors import Invalid, NotFound
 from services.scope import readable_person
 from rules.clock import local_date
@@ -114,6 +115,22 @@ async def approvals_overview(viewer: CurrentUser, session: SessionDep, month: st
 async def signed_pdf(approval_id: IdPath, viewer: CurrentUser, session: SessionDep) -> Response:
     approval = await approvals.readable_approval(viewer, approval_id, signed=True, session=session)
     return _pdf(approval.signed_pdf, f"phe-duyet-{approval.month}-{approval.unit_id}.pdf")
+
+
+class PreviewBody(Body):
+    outcome: str = Field(max_length=32)
+    data: TaskData = TaskData()
+
+
+@router.post("/tasks/{task_id}/preview", response_class=Response, responses=PDF)
+async def preview_task_document(task_id: IdPath, body: PreviewBody, viewer: CurrentUser, session: SessionDep,
+                                state: StateDep) -> Response:
+    """The PDF the viewer would sign by completing the task with this outcome and data (the monthly batch: its
+    decisions and reasons), byte for byte what the signature covers while the batch stays as it is."""
+    pdf = await tasks.preview_document(state.settings, viewer, task_id, body.outcome,
+                                       body.data.model_dump(exclude_none=True), session=session, now=datetime.now(UTC))
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="xem-truoc-nhiem-vu-{task_id}.pdf"'})
 
 
 @router.get("/people/{person_id}/export.pdf", response_class=Response, responses=PDF)

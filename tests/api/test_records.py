@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from models import Attachment, ProfileRevision
 from services.signing import pdfsig_report, validate_pdf
 from rules.clock import local_date
-from tests.helpers import complete_as, onboard_to_ready, open_task
+from tests.helpers import batch_to_sign, complete_as, onboard_to_ready, open_task
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -151,6 +151,21 @@ async def test_delegations_api(api, org):
         "unit_id": org.units["SYT"], "delegate": "hr.syt", "document_no": "16/UQ-SYT",
         "valid_from": str(today), "valid_to": "2020-01-01"})
     assert backwards.status_code == 422 and backwards.json()["code"] == "bad_validity"
+
+
+async def test_the_signer_previews_the_batch_pdf(api, db, org):
+    task_id, waiting = await batch_to_sign(db, org, 2)
+    choices = {"outcome": "sign", "data": {"decisions": {str(waiting[0]): "approve", str(waiting[1]): "return"},
+                                           "reasons": {str(waiting[1]): "Thiếu quyết định"}}}
+    head = await api("head.syt")
+    shown = await head.post(f"/api/tasks/{task_id}/preview", json=choices)
+    assert shown.status_code == 200 and shown.headers["content-type"] == "application/pdf"
+    assert shown.content.startswith(b"%PDF") and shown.content == (await head.post(
+        f"/api/tasks/{task_id}/preview", json=choices)).content  # kept: the same bytes again
+    not_signer = await (await api("hr.syt")).post(f"/api/tasks/{task_id}/preview", json=choices)
+    assert not_signer.status_code == 403 and not_signer.json()["code"] == "not_authorised_to_sign"
+    undecided = await head.post(f"/api/tasks/{task_id}/preview", json={"outcome": "sign", "data": {}})
+    assert undecided.status_code == 422 and undecided.json()["code"] == "missing_decision"
 
 
 async def _json(request):

@@ -1,54 +1,17 @@
 """The monthly batch's document: the head previews it, signs those very bytes while the batch stays as it is, and
 the signature is applied set-wise (approved, made current, queued for the national database, or returned)."""
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 from sqlalchemy import select, update
 
-from models import Approval, ApprovalItem, AuditEvent, Person, ProfileRevision, SyncOutbox, Task, TaskCandidate
+from models import ApprovalItem, AuditEvent, Person, ProfileRevision, SyncOutbox
 from services import audit, national_sync, tasks
 from services.errors import Conflict
 from services.signing import validate_pdf
-from tests.helpers import make_revisions, viewer
+from tests.helpers import BATCH_TIME as NOW, batch_to_sign, viewer
 from tests.services.signing.conftest import pdf_text
 from workflows.contracts import CompleteTaskInput
-
-NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
-MONTH = "2026-03"
-
-
-async def open_batch(db, org, n: int, *, first: int = 1) -> tuple[int, list[int]]:
-    """n people of Sở Y tế with an approved record and a salary change waiting in the month's batch, and the
-    head's signing task; (task id, the waiting revisions' ids)."""
-    unit = org.units["SYT"]
-    made = await make_revisions(db, unit, n, first=first)
-    wid = f"approval/{unit}/{MONTH}"
-    async with db.session() as session:
-        approval = (await session.execute(select(Approval).where(Approval.workflow_id == wid))).scalars().first()
-        if approval is None:
-            approval = Approval(level="unit", unit_id=unit, month=MONTH, workflow_id=wid, profile="quang-ngai",
-                                profile_version="2025-1", status="open")
-            session.add(approval)
-            await session.flush()
-        waiting = []
-        for person, current in made:
-            revision = ProfileRevision(person_id=person.id, number=2, status="ready", kind="update_state_decision",
-                                       data={**current.data, "salary_step": 4}, change_date=NOW.date())
-            session.add(revision)
-            await session.flush()
-            session.add(ApprovalItem(approval_id=approval.id, revision_id=revision.id, decision="pending"))
-            waiting.append(revision.id)
-        task = (await session.execute(select(Task).where(Task.workflow_id == wid))).scalars().first()
-        if task is None:
-            task = Task(workflow_id=wid, step_key="sign", kind="sign_approval", title="Ký số phê duyệt",
-                        unit_id=unit, actor_role="unit_head", rule="monthly_approval", profile="quang-ngai",
-                        profile_version="2025-1", started_on=NOW.date())
-            session.add(task)
-            await session.flush()
-            head = await viewer(db, "head.syt")
-            session.add(TaskCandidate(task_id=task.id, user_id=head.user_id, reason="Thủ trưởng đơn vị"))
-        return task.id, waiting
-
 
 def approve_all(revision_ids: list[int]) -> dict:
     return {"decisions": {str(i): "approve" for i in revision_ids}, "reasons": {}}
@@ -76,7 +39,7 @@ async def sign_and_apply(db, settings, task_id: int, data: dict):
 
 
 async def test_the_head_signs_the_very_bytes_she_previewed(db, org, settings, tmp_path):
-    task_id, waiting = await open_batch(db, org, 3)
+    task_id, waiting = await batch_to_sign(db, org, 3)
     previewed = await preview(db, settings, task_id, approve_all(waiting))
     text = pdf_text(previewed, tmp_path)
     assert "Nguyễn Văn Thử 1" in text and "Nguyễn Văn Thử 3" in text and "Số hồ sơ trong đợt: 3" in text
@@ -91,7 +54,7 @@ async def test_the_head_signs_the_very_bytes_she_previewed(db, org, settings, tm
 
 
 async def test_a_batch_changed_since_the_preview_is_rendered_again(db, org, settings, tmp_path):
-    task_id, waiting = await open_batch(db, org, 2)
+    task_id, waiting = await batch_to_sign(db, org, 2)
     previewed = await preview(db, settings, task_id, approve_all(waiting))
     async with db.session() as session:  # the person's name changes (an identity correction approved elsewhere)
         person_id = (await session.get(ProfileRevision, waiting[0])).person_id
@@ -111,7 +74,7 @@ async def test_a_batch_changed_since_the_preview_is_rendered_again(db, org, sett
 
 
 async def test_the_signature_applies_every_effect_set_wise(db, org, settings):
-    task_id, waiting = await open_batch(db, org, 4)
+    task_id, waiting = await batch_to_sign(db, org, 4)
     async with db.session() as session:  # one change moves the date of birth: the retirement plan must hear of it
         revision = await session.get(ProfileRevision, waiting[0])
         revision.data = {**revision.data, "date_of_birth": "1991-02-03"}
@@ -151,7 +114,7 @@ async def test_the_signature_applies_every_effect_set_wise(db, org, settings):
 
 
 async def test_a_signature_that_no_longer_covers_the_pending_items_applies_nothing(db, org, settings):
-    task_id, waiting = await open_batch(db, org, 2)
+    task_id, waiting = await batch_to_sign(db, org, 2)
     head = await viewer(db, "head.syt")
     inp = CompleteTaskInput(task_id, "sign", head.user_id, approve_all(waiting))
     async with db.session() as session:
@@ -159,7 +122,7 @@ async def test_a_signature_that_no_longer_covers_the_pending_items_applies_nothi
     pdf = await to_sign.sign()
     async with db.session() as session:
         signature_id = await tasks.store_signature(inp, to_sign, pdf, session=session)
-    await open_batch(db, org, 1, first=3)  # a revision joins between the signature and its application
+    await batch_to_sign(db, org, 1, first=3)  # a revision joins between the signature and its application
     with pytest.raises(Conflict) as refused:
         async with db.session() as session:
             await tasks.complete_task(settings, CompleteTaskInput(

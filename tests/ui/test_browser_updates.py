@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from playwright.async_api import Page, expect
 from sqlalchemy import func, select
 
-from models import Attachment, Person, ProfileRevision
+from models import Approval, Attachment, Person, ProfileRevision
 from services import approvals
 from rules.clock import local_date
 from tests.helpers import CV_VALID, complete_as, onboard_to_ready, open_task
@@ -153,6 +153,16 @@ async def test_update_reviewed_and_signed_through_the_browser(page: Page, base_u
     await expect(batch.locator("input[name=approve]")).to_be_checked()
     await expect(batch.locator(".reason-field")).to_be_hidden()
     await page.screenshot(path=BATCH_SCREENSHOT, full_page=True)
+    # «Xem trước» posts the same form to the preview: the PDF she will sign with these choices.
+    preview = page.locator("#preview-batch")
+    action = await preview.get_attribute("formaction")
+    assert re.fullmatch(r"/tasks/\d+/preview", action) and await preview.get_attribute("formtarget") == "_blank"
+    item = await batch.locator("input[name=item]").get_attribute("value")
+    previewed = await page.request.post(f"{base}{action}", form={
+        "csrf": await page.locator("#batch-form input[name=csrf]").get_attribute("value"), "outcome": "sign",
+        "item": item, "approve": item})
+    assert previewed.ok and previewed.headers["content-type"] == "application/pdf"
+    previewed_pdf = await previewed.body()
     await page.click("button:has-text('Ký số và phê duyệt')")
     await expect(page.locator(".notice-ok")).to_contain_text("1 hồ sơ phê duyệt, 0 hồ sơ trả lại")
 
@@ -175,6 +185,10 @@ async def test_update_reviewed_and_signed_through_the_browser(page: Page, base_u
     href = await row.locator("a.signed-pdf").get_attribute("href")
     signed = await page.request.get(f"{base}{href}")
     assert signed.ok and (await signed.body()).startswith(b"%PDF")
+    async with db.session() as session:  # the batch she previewed (maybe next month's) was signed on those bytes
+        latest = (await session.execute(select(Approval).where(Approval.unit_id == org.units["SYT"])
+                                        .order_by(Approval.signed_at.desc().nulls_last()))).scalars().first()
+    assert latest.signed_pdf.startswith(previewed_pdf) and len(latest.signed_pdf) > len(previewed_pdf)
     await logout(page, base)
 
     # The person sees their new approved version too.

@@ -3,9 +3,12 @@
 Everything kind-specific (partial, extra context, form fields, messages) comes from the step's
 module in services/steps; this page never names a kind.
 """
-from fastapi import APIRouter, Depends, Request
+from datetime import UTC, datetime
 
-from api.deps import CurrentUser, SessionDep, TemporalDep
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from api.deps import CurrentUser, SessionDep, StateDep, TemporalDep
 from api.params import IdPath
 from models.people import REVISION_STATUSES
 from services import auth, cv, org, people, permissions, steps, task_actions, tasks
@@ -66,3 +69,21 @@ async def complete_task(task_id: IdPath, request: Request, viewer: CurrentUser, 
         return page
     flash(request, f"Đã hoàn thành nhiệm vụ: {kind.done_message(kind, done.result)}.")
     return redirect(f"/tasks/{task_id}")
+
+
+@router.post("/tasks/{task_id}/preview", dependencies=[Depends(check_csrf)])
+async def preview_document(task_id: IdPath, request: Request, viewer: CurrentUser, session: SessionDep,
+                           state: StateDep):
+    """The PDF the viewer would sign with the choices on the form, byte for byte what is then signed."""
+    form = await request.form()
+    kind = steps.get((await tasks.readable_task(viewer, task_id, session=session)).kind)
+    data, kept = kind.form_data(form)
+    try:
+        pdf = await tasks.preview_document(state.settings, viewer, task_id, str(form.get("outcome") or ""), data,
+                                           session=session, now=datetime.now(UTC))
+    except DomainError as err:
+        await session.rollback()
+        return await task_page(request, session, viewer, task_id, status_code=err.status, error=err.message,
+                               errors=err.extra.get("errors") or {}, form=kept)
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="xem-truoc-nhiem-vu-{task_id}.pdf"', "Cache-Control": "no-store"})
