@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -268,6 +268,7 @@ async def sign(settings: Settings, task: Task, inp: CompleteTaskInput,
     if {str(revision_id) for revision_id in pending} != set(decisions):
         raise Conflict("Đợt phê duyệt vừa có thay đổi sau khi ký; vui lòng tải lại trang và ký lại.",
                        "batch_changed")
+    await session.execute(delete(PreparedDocument).where(PreparedDocument.task_id == task.id))  # signed: done with
     rows = {row.id: row for row in (await session.execute(select(
         ProfileRevision.id, ProfileRevision.person_id, ProfileRevision.number, ProfileRevision.workflow_id,
         ProfileRevision.data).where(ProfileRevision.id == any_id(pending)))).all()}

@@ -113,8 +113,8 @@ async def document_to_sign(settings: Settings, inp: CompleteTaskInput, *,
 
 async def preview_document(settings: Settings, viewer: Viewer, task_id: int, outcome: str, data: dict[str, Any],
                            *, session: AsyncSession, now: datetime) -> bytes:
-    """The PDF this viewer would sign with these choices, byte for byte: the kind keeps it for the signature
-    (the monthly batch's prepared document), so what the signer previews is what is signed."""
+    """The PDF this viewer would sign with these choices. The monthly batch keeps it for the signature
+    (prepared_documents), so what the head previews are the very bytes she signs while the batch stays as it is."""
     task = await readable_task(viewer, task_id, session=session)
     prepared = await steps.get(task.kind).prepare(session, task, outcome, dict(data or {}))
     inp = CompleteTaskInput(task_id=task.id, outcome=outcome, actor_user_id=viewer.user_id, data=prepared.data)
