@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select, update
 
-from models import ApprovalItem, AuditEvent, Person, ProfileRevision, SyncOutbox
+from models import ApprovalItem, AuditEvent, Person, PreparedDocument, ProfileRevision, SyncOutbox
 from services import audit, national_sync, tasks
 from services.errors import Conflict
 from services.signing import validate_pdf
@@ -51,6 +51,8 @@ async def test_the_head_signs_the_very_bytes_she_previewed(db, org, settings, tm
     assert signed.startswith(previewed)  # an incremental update: the previewed bytes, then the signature
     assert [d["revision_id"] for d in result.result["decisions"]] == waiting
     assert {d["decision"] for d in result.result["decisions"]} == {"approved"}
+    async with db.session() as session:  # applied: the kept preview is gone, the signed copy is the approval's
+        assert await session.get(PreparedDocument, task_id) is None
 
 
 async def test_a_batch_changed_since_the_preview_is_rendered_again(db, org, settings, tmp_path):
