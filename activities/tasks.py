@@ -1,17 +1,34 @@
+from datetime import timedelta
+
+from psycopg.errors import ForeignKeyViolation
 from sqlalchemy.exc import IntegrityError
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from activities.base import ActivityGroup, now, refuse
 from services import notify, tasks
 from services.errors import Conflict, DomainError
 from workflows.contracts import CompleteTaskInput, MilestoneInput, OpenedTask, OpenTaskInput, Signed, TaskResult
 
+# A hire's request starts the workflow, then commits the person (services/onboarding.hire): under load the
+# first task can be opened before that commit. Such attempts are retried soon rather than after the workflow's
+# 1 s backoff; past this many, the workflow's own retry policy applies.
+PERSON_PENDING_ATTEMPTS = 10
+PERSON_PENDING_RETRY = timedelta(milliseconds=100)
+
 
 class TaskActivities(ActivityGroup):
     @activity.defn(name="tasks.open")
     async def open(self, inp: OpenTaskInput) -> OpenedTask:
-        async with self.db.session() as session:
-            opened = await tasks.open_task(inp, now=now(), session=session)
+        try:
+            async with self.db.session() as session:
+                opened = await tasks.open_task(inp, now=now(), session=session)
+        except IntegrityError as err:
+            if not (inp.person_id and isinstance(err.orig, ForeignKeyViolation)
+                    and activity.info().attempt < PERSON_PENDING_ATTEMPTS):
+                raise
+            raise ApplicationError(f"person {inp.person_id} not committed yet", type="person_pending",
+                                   next_retry_delay=PERSON_PENDING_RETRY) from err
         await self._mail(f"task{opened.task_id}/open")
         return opened
 
