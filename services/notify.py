@@ -17,13 +17,13 @@ from models import Notification, User
 
 async def notify(*, session: AsyncSession, user_ids: set[int], key: str, kind: str, subject: str,
                  body: str, task_id: int | None = None) -> None:
-    for user_id in sorted(user_ids):
-        await session.execute(
-            insert(Notification)
-            .values(key=f"{key}/u{user_id}", user_id=user_id, task_id=task_id, kind=kind,
-                    subject=subject, body=body, created_at=datetime.now(UTC))
-            .on_conflict_do_nothing(index_elements=["key"])
-        )
+    """One row per user, all in one statement; a key already there (a retried activity) is skipped."""
+    if not user_ids:
+        return
+    now = datetime.now(UTC)
+    rows = [dict(key=f"{key}/u{user_id}", user_id=user_id, task_id=task_id, kind=kind, subject=subject, body=body,
+                 created_at=now) for user_id in sorted(user_ids)]
+    await session.execute(insert(Notification).values(rows).on_conflict_do_nothing(index_elements=["key"]))
 
 
 async def unread(user_id: int, limit: int = 20, *, session: AsyncSession) -> list[Notification]:
