@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, and_, bindparam, func, literal_column, select, true
+from sqlalchemy import BigInteger, DateTime, Integer, String, and_, bindparam, func, literal_column, select, true
 from sqlalchemy.dialects.postgresql import aggregate_order_by, array, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -219,7 +219,8 @@ def _inbox_statement(reach: str, status: str, overdue: bool, due_soon: bool):
     page, so an offset past the end still answers with the total (and a row of nulls)."""
     visible = _scoped_ids(reach, _filters(status, overdue, due_soon)).cte("visible")
     page_ids = (select(visible.c.id).order_by(visible.c.due_at.asc().nulls_last(), visible.c.id)
-                .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)).subquery("page_ids"))
+                .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=BigInteger))
+                .subquery("page_ids"))
     assignees = (select(func.coalesce(func.array_agg(aggregate_order_by(User.username, User.username)),
                                       array([], type_=String)))
                  .join_from(TaskCandidate, User, User.id == TaskCandidate.user_id)
