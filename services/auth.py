@@ -85,7 +85,8 @@ def _activation_key() -> bytes:
 
 
 def hash_activation_code(code: str) -> str:
-    return ACTIVATION_CODE_HMAC + hmac.new(_activation_key(), code.encode("utf-8"), hashlib.sha256).hexdigest()
+    typed = code.encode("utf-8", "surrogatepass")  # whatever was typed is a wrong code, never an error
+    return ACTIVATION_CODE_HMAC + hmac.new(_activation_key(), typed, hashlib.sha256).hexdigest()
 
 
 # Compared with when there is no pending code, so that an unknown account costs what a known one does.

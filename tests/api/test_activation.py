@@ -12,6 +12,7 @@ from sqlalchemy import select
 from api.main import create_app
 from models import User
 from services import admin, auth
+from services.errors import Invalid
 from tests.conftest import PASSWORD
 
 ACTIVATE = "/api/auth/activate"
@@ -93,6 +94,10 @@ async def test_a_wrong_or_expired_code_is_refused_and_sets_nothing(client, db, o
         assert refused.json() == {"detail": "Mã kích hoạt không đúng hoặc đã hết hạn.", "code": "bad_activation"}
     unknown = await client("10.7.2.1").post(ACTIVATE, json=activation("khong.ton.tai", code))
     assert unknown.json() == refused.json()
+    async with db.session() as session:  # a lone surrogate (refused by the routes before) is a wrong code too
+        with pytest.raises(Invalid) as odd:
+            await auth.activate("hoa.tranthi", "\ud800", NEW_PASSWORD, session=session)
+    assert odd.value.code == "bad_activation"
     assert (await user_row(db, "hoa.tranthi")).password_hash is None
 
     await set_user(db, "hoa.tranthi", activation_expires=datetime.now(UTC) - timedelta(seconds=1))
