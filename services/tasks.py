@@ -163,10 +163,10 @@ async def milestone(task_id: int, name: str, *, session: AsyncSession, now: date
         level, role = (1, "unit_head") if name == "escalate_head" else (2, "sonoivu_admin")
         task.escalation_level = max(task.escalation_level, level)
         watchers = await actor_user_ids(role, task.unit_id, None, session=session)
-        for user_id in set(watchers) - candidates:
-            await session.execute(insert(TaskCandidate).values(
-                task_id=task.id, user_id=user_id, can_complete=False,
-                reason=ESCALATION_LEVELS[level]).on_conflict_do_nothing())
+        added = [dict(task_id=task.id, user_id=user_id, can_complete=False, reason=ESCALATION_LEVELS[level])
+                 for user_id in sorted(set(watchers) - candidates)]
+        if added:
+            await session.execute(insert(TaskCandidate).values(added).on_conflict_do_nothing())
         await notify.notify(user_ids=set(watchers) | candidates, key=f"task{task.id}/{name}",
                             kind="escalation", subject=f"Quá hạn: {task.title}",
                             body=(f"Nhiệm vụ «{task.title}» đã quá hạn ngày {due} ({task.legal_basis}). "
@@ -225,7 +225,8 @@ def _inbox_statement(reach: str, status: str, overdue: bool, due_soon: bool):
                                       array([], type_=String)))
                  .join_from(TaskCandidate, User, User.id == TaskCandidate.user_id)
                  .where(TaskCandidate.task_id == Task.id, TaskCandidate.can_complete).scalar_subquery())
-    page = select(*INBOX_COLUMNS, assignees.label("assignees")).join(page_ids, page_ids.c.id == Task.id).subquery("page")
+    page = (select(*INBOX_COLUMNS, assignees.label("assignees")).join(page_ids, page_ids.c.id == Task.id)
+            .subquery("page"))
     total = select(func.count().label("total")).select_from(visible).subquery("total")
     return (select(total.c.total, *page.c).select_from(total).outerjoin(page, true())
             .order_by(page.c.due_at.asc().nulls_last(), page.c.id))

@@ -31,9 +31,9 @@ async def test_pages_with_limit_offset_and_the_total(api, db, org):
 
 async def test_bad_paging_is_refused_with_its_reason(api, org):
     client = await api("hr.syt")
-    for params, reason in (({"limit": 0}, "số nhiệm vụ mỗi trang"), ({"limit": MAX_PAGE_SIZE + 1}, "số nhiệm vụ mỗi trang"),
-                           ({"limit": "mười"}, "số nhiệm vụ mỗi trang"), ({"offset": -1}, "vị trí bắt đầu của trang"),
-                           ({"offset": 2**31}, "vị trí bắt đầu của trang")):
+    size, start = "số nhiệm vụ mỗi trang (từ 1 đến 200)", "vị trí bắt đầu của trang"
+    for params, reason in (({"limit": 0}, size), ({"limit": MAX_PAGE_SIZE + 1}, size), ({"limit": "mười"}, size),
+                           ({"offset": -1}, start), ({"offset": 2**31}, start)):
         refused = await client.get("/api/tasks", params=params)
         assert refused.status_code == 422, (params, refused.text)
         assert refused.json()["code"] == "invalid_request" and reason in refused.json()["detail"], refused.text
