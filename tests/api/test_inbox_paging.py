@@ -31,7 +31,7 @@ async def test_pages_with_limit_offset_and_the_total(api, db, org):
 
 async def test_bad_paging_is_refused_with_its_reason(api, org):
     client = await api("hr.syt")
-    size, start = "số nhiệm vụ mỗi trang (từ 1 đến 200)", "vị trí bắt đầu của trang"
+    size, start = f"số nhiệm vụ mỗi trang (từ 1 đến {MAX_PAGE_SIZE})", "vị trí bắt đầu của trang"
     for params, reason in (({"limit": 0}, size), ({"limit": MAX_PAGE_SIZE + 1}, size), ({"limit": "mười"}, size),
                            ({"offset": -1}, start), ({"offset": 2**31}, start)):
         refused = await client.get("/api/tasks", params=params)
