@@ -345,6 +345,7 @@ async def raw_sign(to_sign) -> float:
 async def measure_escalations(client: Client, db: Database, settings: Settings, n: int) -> dict:
     """n probes due within one minute, after a warm-up that measures how fast tasks open here."""
     from activities.tasks import TaskActivities
+    from bootstrap.worker import worker_options
 
     group = TaskActivities(db, settings, client)
     queue = f"bench-escalation-{uuid.uuid4().hex[:8]}"
@@ -368,7 +369,8 @@ async def measure_escalations(client: Client, db: Database, settings: Settings, 
                                           {"p": f"bench-esc/{run}/{prefix}%"})).scalar_one()
 
     worker = Worker(client, task_queue=queue, workflows=[EscalationProbe],
-                    activities=[probe_schedule, group.open, group.remind, group.escalate_head, group.escalate_sonoivu])
+                    activities=[probe_schedule, group.open, group.remind, group.escalate_head, group.escalate_sonoivu],
+                    **worker_options(settings))  # production's sizes (bootstrap/worker.py)
     async with worker:
         warm = max(50, min(200, n // 10))
         began = perf_counter()

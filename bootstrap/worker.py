@@ -1,6 +1,6 @@
 """The Temporal worker of Hồ sơ: every workflow and activity on one task queue."""
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import PollerBehaviorSimpleMaximum, Worker
 
 from activities import all_activities
 from core.config import Settings
@@ -25,10 +25,22 @@ def workflow_classes() -> list:
             ReportRoundWorkflow, PeriodicReportWorkflow]
 
 
+def worker_options(settings: Settings) -> dict:
+    """The Worker's sizes (HOSO_WORKER_*), shared by bench/province.py so the benchmark measures them."""
+    return dict(
+        max_cached_workflows=settings.worker_max_cached_workflows,
+        max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
+        max_concurrent_activities=settings.worker_max_concurrent_activities,
+        workflow_task_poller_behavior=PollerBehaviorSimpleMaximum(settings.worker_workflow_task_pollers),
+        activity_task_poller_behavior=PollerBehaviorSimpleMaximum(settings.worker_activity_task_pollers),
+    )
+
+
 def build_worker(client: Client, db: Database, settings: Settings, *, task_queue: str | None = None) -> Worker:
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
         workflows=workflow_classes(),
         activities=all_activities(db, settings, client),
+        **worker_options(settings),
     )

@@ -80,6 +80,14 @@ class Settings(BaseSettings):
     # The key of the audit log's hash chain (services/audit.py, docs/data-protection.md#the-audit-chain): HMAC-SHA256,
     # held outside the database so SQL access alone cannot rebuild a valid chain. Never changed once rows exist.
     audit_key: str = DEV_AUDIT_KEY
+    # The Temporal worker (bootstrap/worker.worker_options). The cache holds workflows between their tasks: one not
+    # in it is replayed from its history when its next timer fires, so it is sized for the province's open
+    # workflows, which all wake together at the end of a working day.
+    worker_max_cached_workflows: int = 10_000
+    worker_max_concurrent_workflow_tasks: int = 100
+    worker_max_concurrent_activities: int = 100
+    worker_workflow_task_pollers: int = 5
+    worker_activity_task_pollers: int = 5
 
     @field_validator("smtp_host", "database_url", "temporal_address", "national_db_url", mode="before")
     @classmethod
