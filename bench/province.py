@@ -15,6 +15,10 @@ One throwaway PostgreSQL database and one Temporal dev server with its SQLite fi
   onboarding  bench/onboarding.py's real and bare runs, on this province's database and server;
   escalation  N human tasks (bench/escalation.py) due within the same minute; lateness = the escalation's
               audit event − the due time.
+The dev server runs as `hoso run` starts it (core/devstack.py): its SQLite file in WAL mode with synchronous=normal
+(in its default rollback-journal mode the server wrote about 40 MB a second while it opened 5-7 tasks a second; pass
+--sqlite-pragma journal_mode=delete to measure it), one partition per task queue and eager activities. The escalation
+worker has production's sizes (bootstrap/worker.worker_options, HOSO_WORKER_*).
 --profile PREFIX runs each phase under pyinstrument (the test extras) and writes PREFIX-<phase>.txt.
 Nothing is asserted. It prints a table, and last one JSON line with the headline figures.
 """
@@ -47,7 +51,9 @@ from bench.escalation import EscalationProbe, probe_schedule
 from bench.onboarding import run_bare, run_real
 from core.config import ROOT, Settings
 from core.db import Database
-from core.devstack import drop_database, embedded_postgres_uri, ensure_database
+from core.devstack import (
+    DEV_SERVER_SQLITE_PRAGMAS, dev_server_tuning_args, drop_database, embedded_postgres_uri, ensure_database,
+)
 from core.migrate import upgrade
 
 PASSWORD = "mat-khau-bench"
@@ -439,8 +445,8 @@ async def bench(url: str, args, work: Path) -> None:
     temporal = str(Path(sys.executable).with_name("temporal"))
     env = await WorkflowEnvironment.start_local(dev_server_existing_path=temporal,
                                                 dev_server_database_filename=str(work / "temporal.sqlite"),
-                                                dev_server_extra_args=["--log-level", "error", *(
-                                                    a for pragma in args.sqlite_pragma for a in ("--sqlite-pragma", pragma))])
+                                                dev_server_extra_args=["--log-level", "error", *dev_server_tuning_args(
+                                                    args.sqlite_pragma or DEV_SERVER_SQLITE_PRAGMAS)])
     raw = await psycopg.AsyncConnection.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
     out: dict = {}
     try:
@@ -559,7 +565,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--onboardings", type=int, default=20)
     parser.add_argument("--quick", action="store_true", help="20,000 people, 300,000 tasks, 2,000 escalations")
     parser.add_argument("--sqlite-pragma", action="append", default=[], metavar="PRAGMA=VALUE",
-                        help="passed to the dev server's SQLite (e.g. journal_mode=wal), repeatable")
+                        help="passed to the dev server's SQLite, repeatable (default: "
+                             f"{' '.join(DEV_SERVER_SQLITE_PRAGMAS)}, as `hoso run` starts it)")
     parser.add_argument("--only", default=",".join(PHASES), type=lambda v: [p for p in v.split(",") if p],
                         help=f"comma-separated phases to measure after the build (default all: {','.join(PHASES)})")
     parser.add_argument("--profile", metavar="PREFIX", help="profile each phase (pyinstrument) into PREFIX-<phase>.txt")

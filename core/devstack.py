@@ -74,6 +74,31 @@ def temporal_cli() -> str:
     return found
 
 
+# The dev server's SQLite file in write-ahead-log mode, synced at checkpoints rather than at every commit: in its
+# default rollback-journal mode every persistence write rewrites and fsyncs the journal, and a burst of timers (every
+# deadline of a working day falls due at its end) queues behind them (bench/province.py's escalation phase).
+# A crash of the machine may lose the last commits; a dev server's store accepts that.
+DEV_SERVER_SQLITE_PRAGMAS = ("journal_mode=wal", "synchronous=normal")
+
+
+# One process serves every queue, so one partition per task queue: with the default four, a task written to a
+# partition no poller waits on is stored and matched later (matching's CreateTasks, the costliest write seen).
+# Eager activities: the activity a workflow task schedules comes back in that task's completion, to the same worker.
+DEV_SERVER_DYNAMIC_CONFIG = ("matching.numTaskqueueReadPartitions=1", "matching.numTaskqueueWritePartitions=1",
+                             "system.enableActivityEagerExecution=true")
+
+
+def sqlite_pragma_args(pragmas=DEV_SERVER_SQLITE_PRAGMAS) -> list[str]:
+    """`temporal server start-dev` arguments for these PRAGMA=VALUE pairs."""
+    return [arg for pragma in pragmas for arg in ("--sqlite-pragma", pragma)]
+
+
+def dev_server_tuning_args(pragmas=DEV_SERVER_SQLITE_PRAGMAS) -> list[str]:
+    """The pragmas and the dynamic config above, as `temporal server start-dev` arguments."""
+    dynamic = [arg for value in DEV_SERVER_DYNAMIC_CONFIG for arg in ("--dynamic-config-value", value)]
+    return sqlite_pragma_args(pragmas) + dynamic
+
+
 def start_temporal_dev_server(settings: Settings, *, ui: bool = True) -> subprocess.Popen | None:
     """Start the dev server with a persistent SQLite file unless one already listens."""
     if port_open("127.0.0.1", settings.temporal_port):
@@ -83,7 +108,7 @@ def start_temporal_dev_server(settings: Settings, *, ui: bool = True) -> subproc
         temporal_cli(), "server", "start-dev",
         "--ip", "127.0.0.1",
         "--port", str(settings.temporal_port),
-        "--db-filename", str(settings.data_dir / "temporal.db"),
+        "--db-filename", str(settings.data_dir / "temporal.db"), *dev_server_tuning_args(),
         "--log-level", "warn",
     ]
     # The UI decrypts payloads through the app's /codec (log in to the app as sonoivu, and tick «include
