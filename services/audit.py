@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import event, insert, select, text
+from sqlalchemy import event, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -36,6 +36,7 @@ GENESIS = "0" * 64  # the prev_hash of the first row
 FORMAT = "hoso-audit/1"  # the first item of every row's canonical form: a later format can be told apart
 _PENDING = "hoso_audit_pending"  # session.info key: events waiting for the commit
 BATCH = 2000  # rows read per query by verify_chain
+INSERT_ROWS = 1000  # events per INSERT when a commit appends
 
 
 def audit_key() -> bytes:
@@ -93,31 +94,38 @@ HEAD_LOCK = text("""
            coalesce((SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1), :genesis), now()
     FROM audit_events e
     ON CONFLICT (id) DO UPDATE SET id = 1
-    RETURNING seq, hash
-""")  # a missing head (never written, or emptied) is rebuilt from the last row
-NEXT_IDS = text("SELECT nextval(pg_get_serial_sequence('audit_events', 'id')) FROM generate_series(1, :n)")
-MOVE_HEAD = text("UPDATE audit_chain SET seq = :seq, hash = :hash, updated_at = now() WHERE id = 1")
+    RETURNING seq, hash,
+              ARRAY(SELECT nextval(pg_get_serial_sequence('audit_events', 'id')) FROM generate_series(1, :n)) AS ids
+""")  # a missing head (never written, or emptied) is rebuilt from the last row; the ids are drawn under the lock
 
 
 def _append(session: Session) -> None:
     """before_commit: append the session's pending events to the chain, under the head's row lock. Only
-    the outermost commit appends: releasing a savepoint also fires before_commit."""
+    the outermost commit appends: releasing a savepoint also fires before_commit.
+
+    Every commit that records waits for the lock, so it is held for two statements and the COMMIT: the session's
+    other changes are flushed before it is taken, and the events and the head's move are one statement."""
     if session.in_nested_transaction():
         return
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
+    session.flush()
     events = [values for _, values in pending]
-    seq, prev = session.execute(HEAD_LOCK, {"genesis": GENESIS}).one()
-    ids = sorted(row[0] for row in session.execute(NEXT_IDS, {"n": len(events)}))
+    seq, prev, ids = session.execute(HEAD_LOCK, {"genesis": GENESIS, "n": len(events)}).one()
     key, rows = audit_key(), []
-    for event_id, values in zip(ids, events):
+    for event_id, values in zip(sorted(ids), events):
         seq += 1
         digest = row_hash(key, canonical(id=event_id, seq=seq, **values), prev)
         rows.append({**values, "id": event_id, "seq": seq, "prev_hash": prev, "hash": digest})
         prev = digest
-    session.execute(insert(AuditEvent.__table__), rows)
-    session.execute(MOVE_HEAD, {"seq": seq, "hash": prev})
+    head = AuditChainHead.__table__
+    move_head = update(head).where(head.c.id == 1).values(seq=seq, hash=prev, updated_at=func.now())
+    # each value is a bound parameter, and PostgreSQL takes at most 65,535 per statement
+    *leading, last = [rows[i:i + INSERT_ROWS] for i in range(0, len(rows), INSERT_ROWS)]
+    for chunk in leading:
+        session.execute(insert(AuditEvent.__table__).values(chunk))
+    session.execute(insert(AuditEvent.__table__).values(last).add_cte(move_head.cte("moved_head")))
 
 
 def _within(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:
