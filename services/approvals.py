@@ -269,9 +269,14 @@ async def sign(settings: Settings, task: Task, inp: CompleteTaskInput,
         raise Conflict("Đợt phê duyệt vừa có thay đổi sau khi ký; vui lòng tải lại trang và ký lại.",
                        "batch_changed")
     await session.execute(delete(PreparedDocument).where(PreparedDocument.task_id == task.id))  # signed: done with
+    current = aliased(ProfileRevision)
     rows = {row.id: row for row in (await session.execute(select(
         ProfileRevision.id, ProfileRevision.person_id, ProfileRevision.number, ProfileRevision.workflow_id,
-        ProfileRevision.data).where(ProfileRevision.id == any_id(pending)))).all()}
+        ProfileRevision.data, Person.current_revision_id, Person.full_name, Person.sex, Person.citizen_id,
+        Person.date_of_birth, current.number.label("current_number"))
+        .join(Person, Person.id == ProfileRevision.person_id)
+        .outerjoin(current, current.id == Person.current_revision_id)
+        .where(ProfileRevision.id == any_id(pending)))).all()}
     approved = [rows[i] for i in pending if decisions[str(i)] == "approve"]
     returned = [rows[i] for i in pending if decisions[str(i)] != "approve"]
     await _decide(approval.id, approved, returned, reasons, now, session=session)
@@ -325,12 +330,12 @@ CURRENT_UPDATE = text("""
 
 async def _make_current(approved: list, *, session: AsyncSession) -> dict[int, SimpleNamespace]:
     """Each person's newest approved revision (if newer than their current one) becomes what everyone sees,
-    the identity columns included; returns every approved revision's person as it now stands."""
-    current = aliased(ProfileRevision)
-    people = {row.id: SimpleNamespace(**row._mapping) for row in (await session.execute(
-        select(Person.id, Person.current_revision_id, Person.full_name, Person.sex, Person.citizen_id,
-               Person.date_of_birth, current.number).outerjoin(current, current.id == Person.current_revision_id)
-        .where(Person.id == any_id({r.person_id for r in approved})))).all()}
+    the identity columns included; returns every approved revision's person as it now stands. The rows carry
+    their person's columns and current revision's number (`sign`'s one query)."""
+    people = {r.person_id: SimpleNamespace(id=r.person_id, current_revision_id=r.current_revision_id,
+                                           full_name=r.full_name, sex=r.sex, citizen_id=r.citizen_id,
+                                           date_of_birth=r.date_of_birth, number=r.current_number)
+              for r in approved}
     newest: dict[int, Any] = {}
     for revision in approved:
         person = people[revision.person_id]

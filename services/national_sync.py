@@ -81,6 +81,7 @@ OUTBOX_INSERT = text("""
          WITH ORDINALITY AS row(revision_id, person_id, idempotency_key, n)
     JOIN jsonb_array_elements(CAST(:payloads AS jsonb)) WITH ORDINALITY AS payload(value, n) USING (n)
     ON CONFLICT (revision_id) DO NOTHING
+    RETURNING revision_id, id
 """)  # one statement for a whole batch (the payloads as one JSON array: a text[] of JSON is slow to send)
 
 
@@ -95,13 +96,16 @@ async def enqueue_approved(approved: list[tuple[ProfileRevision, Person]], *, se
         return []
     payloads = [build_payload(revision, person) for revision, person in approved]
     seal = SyncOutbox.__table__.c.payload.type.process_bind_param  # text() bypasses the column's type
-    await session.execute(OUTBOX_INSERT, {
+    created = await session.execute(OUTBOX_INSERT, {
         "revision_ids": [revision.id for revision, _ in approved], "person_ids": [person.id for _, person in approved],
         "keys": [idempotency_key(revision.id, payload) for (revision, _), payload in zip(approved, payloads)],
         "payloads": json.dumps([seal(payload, None) for payload in payloads], ensure_ascii=False),
         "created_at": datetime.now(UTC)})
-    ids = dict((await session.execute(select(SyncOutbox.revision_id, SyncOutbox.id).where(
-        SyncOutbox.revision_id == any_id(revision.id for revision, _ in approved)))).all())
+    ids = dict(created.all())
+    queued_before = [revision.id for revision, _ in approved if revision.id not in ids]  # a retried application
+    if queued_before:
+        ids.update((await session.execute(select(SyncOutbox.revision_id, SyncOutbox.id).where(
+            SyncOutbox.revision_id == any_id(queued_before)))).all())
     return [ids[revision.id] for revision, _ in approved]
 
 

@@ -9,7 +9,7 @@ from models import ApprovalItem, AuditEvent, Person, PreparedDocument, ProfileRe
 from services import audit, national_sync, tasks
 from services.errors import Conflict
 from services.signing import validate_pdf
-from tests.helpers import BATCH_TIME as NOW, batch_to_sign, viewer
+from tests.helpers import BATCH_TIME as NOW, batch_to_sign, make_revisions, viewer
 from tests.services.signing.conftest import pdf_text
 from workflows.contracts import CompleteTaskInput
 
@@ -134,3 +134,14 @@ async def test_a_signature_that_no_longer_covers_the_pending_items_applies_nothi
         statuses = (await session.execute(select(ProfileRevision.status).where(
             ProfileRevision.id.in_(waiting)))).scalars().all()
     assert set(statuses) == {"ready"}
+
+
+async def test_a_batch_queued_twice_in_the_outbox_keeps_one_row_each(db, org):
+    made = await make_revisions(db, org.units["SYT"], 3)
+    async with db.session() as session:
+        first = await national_sync.enqueue_approved([(r, p) for p, r in made[:2]], session=session)
+    async with db.session() as session:
+        again = await national_sync.enqueue_approved([(r, p) for p, r in made], session=session)
+        keys = dict((await session.execute(select(SyncOutbox.id, SyncOutbox.idempotency_key))).all())
+    assert again[:2] == first and len(set(again)) == 3 and set(keys) == set(again)
+    assert all(key.startswith(f"hoso-rev-{r.id}-") for (_, r), key in zip(made, (keys[i] for i in again)))
