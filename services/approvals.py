@@ -297,17 +297,19 @@ async def sign(settings: Settings, task: Task, inp: CompleteTaskInput,
             "late": approval.late, "approval_id": approval.id, "signer_id": signer, "signed_as": approval.signed_as}
 
 
+APPROVE = text("""
+    WITH items AS (UPDATE approval_items SET decision = 'approved', reason = NULL
+                   WHERE approval_id = :approval_id AND revision_id = ANY(CAST(:ids AS integer[])))
+    UPDATE profile_revisions SET status = 'approved', approved_at = :now WHERE id = ANY(CAST(:ids AS integer[]))
+""")  # the items and their revisions in one round trip
+
+
 async def _decide(approval_id: int, approved: list, returned: list, reasons: dict[str, str], now: datetime, *,
                   session: AsyncSession) -> None:
     """The items' decisions and the revisions' statuses: one statement for the approved, one per kind of
     write for the returned (each with its own reason)."""
-    approved_ids = [r.id for r in approved]
-    if approved_ids:
-        await session.execute(update(ApprovalItem).where(
-            ApprovalItem.approval_id == approval_id, ApprovalItem.revision_id == any_id(approved_ids))
-            .values(decision="approved", reason=None).execution_options(synchronize_session=False))
-        await session.execute(update(ProfileRevision).where(ProfileRevision.id == any_id(approved_ids))
-                              .values(status="approved", approved_at=now).execution_options(synchronize_session=False))
+    if approved:
+        await session.execute(APPROVE, {"approval_id": approval_id, "ids": [r.id for r in approved], "now": now})
     if returned:
         item_ids = dict((await session.execute(select(ApprovalItem.revision_id, ApprovalItem.id).where(
             ApprovalItem.revision_id == any_id(r.id for r in returned)))).all())
