@@ -30,12 +30,14 @@ async def open_task(inp: OpenTaskInput, *, session: AsyncSession, now: datetime)
     existing = (await session.execute(select(Task).where(
         Task.workflow_id == inp.workflow_id, Task.step_key == inp.step_key))).scalars().first()
     if existing is None:
-        existing = await _insert_task(inp, now, session=session)
-    candidates = await candidate_ids(existing.id, session=session)
+        existing, candidates = await _insert_task(inp, now, session=session)
+    else:
+        candidates = await candidate_ids(existing.id, session=session)
     return OpenedTask(existing.id, sorted(candidates), list(steps.get(existing.kind).outcomes))
 
 
-async def _insert_task(inp: OpenTaskInput, now: datetime, *, session: AsyncSession) -> Task:
+async def _insert_task(inp: OpenTaskInput, now: datetime, *, session: AsyncSession) -> tuple[Task, set[int]]:
+    """The task and its candidates (all may complete it: watchers come with escalations)."""
     person = await session.get(Person, inp.person_id) if inp.person_id else None
     kind, sched = steps.get(inp.kind), inp.schedule
     task = Task(
@@ -63,7 +65,7 @@ async def _insert_task(inp: OpenTaskInput, now: datetime, *, session: AsyncSessi
                         task_id=task.id, session=session)
     await audit.record(actor="system", action="task.opened", subject=f"task:{task.id}",
                        workflow_id=task.workflow_id, step=task.step_key, due_on=sched.due_on, session=session)
-    return task
+    return task, set(users)
 
 
 # ---- completing ------------------------------------------------------------------------------
@@ -71,7 +73,10 @@ async def _insert_task(inp: OpenTaskInput, now: datetime, *, session: AsyncSessi
 async def complete_task(settings: Settings, inp: CompleteTaskInput,
                         *, session: AsyncSession, now: datetime) -> TaskResult:
     """Apply a completion and its effect in one transaction; a retry returns the same result."""
-    task = (await session.execute(select(Task).where(Task.id == inp.task_id).with_for_update())).scalars().first()
+    actor_name = select(User.username).where(User.id == inp.actor_user_id).scalar_subquery()
+    found = (await session.execute(select(Task, actor_name).where(Task.id == inp.task_id)
+                                   .with_for_update(of=Task))).first()
+    task, actor = found if found is not None else (None, None)
     if task is not None and task.status == "done":
         if task.outcome == inp.outcome and task.completed_by_id == inp.actor_user_id:
             return _result(task)
@@ -81,8 +86,7 @@ async def complete_task(settings: Settings, inp: CompleteTaskInput,
     task.completed_by_id, task.completed_at = inp.actor_user_id, now
     task.comment = inp.data.get("comment") or None
     task.result = result
-    actor = await session.get(User, inp.actor_user_id)
-    await audit.record(actor=actor.username, action="task.completed", subject=f"task:{task.id}",
+    await audit.record(actor=actor, action="task.completed", subject=f"task:{task.id}",
                        outcome=inp.outcome, late=_late(task), session=session)
     return _result(task)
 
