@@ -5,7 +5,8 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, String, and_, bindparam, func, literal_column, select, true
+from sqlalchemy import (BigInteger, DateTime, Integer, String, and_, bindparam, exists, func, literal_column, select,
+                        true)
 from sqlalchemy.dialects.postgresql import aggregate_order_by, array, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -73,14 +74,11 @@ async def _insert_task(inp: OpenTaskInput, now: datetime, *, session: AsyncSessi
 async def complete_task(settings: Settings, inp: CompleteTaskInput,
                         *, session: AsyncSession, now: datetime) -> TaskResult:
     """Apply a completion and its effect in one transaction; a retry returns the same result."""
-    actor_name = select(User.username).where(User.id == inp.actor_user_id).scalar_subquery()
-    found = (await session.execute(select(Task, actor_name).where(Task.id == inp.task_id)
-                                   .with_for_update(of=Task))).first()
-    task, actor = found if found is not None else (None, None)
+    task, actor, is_candidate = await _task_and_actor(inp, lock=True, session=session)
     if task is not None and task.status == "done":
         if task.outcome == inp.outcome and task.completed_by_id == inp.actor_user_id:
             return _result(task)
-    kind = await _check_completion(task, inp, session=session)
+    kind = _check_completion(task, inp, is_candidate)
     result = await kind.effect(session, settings, task, inp, now)
     task.status, task.outcome = "done", inp.outcome
     task.completed_by_id, task.completed_at = inp.actor_user_id, now
@@ -91,14 +89,25 @@ async def complete_task(settings: Settings, inp: CompleteTaskInput,
     return _result(task)
 
 
-async def _check_completion(task: Task | None, inp: CompleteTaskInput, *, session: AsyncSession) -> steps.StepKind:
+async def _task_and_actor(inp: CompleteTaskInput, *, lock: bool,
+                          session: AsyncSession) -> tuple[Task | None, str | None, bool]:
+    """The task, the actor's username (for the audit event) and whether the actor may complete it, in one query."""
+    actor = inp.actor_user_id
+    query = select(Task, select(User.username).where(User.id == actor).scalar_subquery(),
+                   exists().where(TaskCandidate.task_id == Task.id, TaskCandidate.user_id == actor,
+                                  TaskCandidate.can_complete)).where(Task.id == inp.task_id)
+    found = (await session.execute(query.with_for_update(of=Task) if lock else query)).first()
+    return (found[0], found[1], found[2]) if found is not None else (None, None, False)
+
+
+def _check_completion(task: Task | None, inp: CompleteTaskInput, is_candidate: bool) -> steps.StepKind:
     if task is None:
         raise NotFound("Không tìm thấy nhiệm vụ.", "task_not_found")
     if task.status == "done":
         raise Conflict("Nhiệm vụ này đã được hoàn thành.", "task_not_open")
     kind = steps.get(task.kind)
     # dynamic actors (delegations) are checked by the effect against the day of completion
-    if kind.dynamic_actors is None and inp.actor_user_id not in await candidate_ids(task.id, session=session):
+    if kind.dynamic_actors is None and not is_candidate:
         raise Forbidden("Bạn không được giao nhiệm vụ này.", "not_your_task")
     if inp.outcome not in kind.outcomes:
         raise Invalid("Kết quả không hợp lệ cho nhiệm vụ này.", "bad_outcome")
@@ -108,8 +117,8 @@ async def _check_completion(task: Task | None, inp: CompleteTaskInput, *, sessio
 async def document_to_sign(settings: Settings, inp: CompleteTaskInput, *,
                            session: AsyncSession, now: datetime) -> ToSign:
     """What the completion's signer signs, read without locking the task (signing takes time)."""
-    task = await session.get(Task, inp.task_id)
-    kind = await _check_completion(task, inp, session=session)
+    task, _, is_candidate = await _task_and_actor(inp, lock=False, session=session)
+    kind = _check_completion(task, inp, is_candidate)
     if kind.document is None:
         raise Invalid("Nhiệm vụ này không cần ký số.", "nothing_to_sign")
     return await kind.document(session, settings, task, inp, now)
