@@ -3,6 +3,7 @@
 `Database.session()` is the one unit of work: the request (api/deps.py) and each activity open
 one, and nothing else commits. Services only flush.
 """
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -28,6 +29,10 @@ def any_id(ids) -> object:
 
 IDLE_PING_SECONDS = 10.0  # a pooled connection idle longer than this is pinged before it is handed out
 RECYCLE_SECONDS = 1800  # and one older than this is replaced
+# session.info key: this unit of work's commit takes a row lock that every such commit waits for (the audit chain's
+# head), so this process lets one at a time in: PostgreSQL wakes every waiter at each commit and all but one wait
+# again, and with tens of escalations committing at once the herd delayed the holder itself.
+SERIAL_COMMIT = "hoso_serial_commit"
 
 
 class Database:
@@ -38,6 +43,7 @@ class Database:
         )
         _ping_when_idle(self.engine, idle_ping_seconds)
         self.sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        self._serial: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -47,14 +53,25 @@ class Database:
         async with self.sessions() as session:
             try:
                 yield session
-                await session.commit()
+                await self._commit(session)
             except BaseException as err:
                 if getattr(err, "keep_changes", False):
-                    await session.commit()
+                    await self._commit(session)
                     raise
                 await session.rollback()
                 await _compensate(session)
                 raise
+
+    async def _commit(self, session: AsyncSession) -> None:
+        if not session.info.get(SERIAL_COMMIT):
+            await session.commit()
+            return
+        await session.flush()  # the rest of the unit of work, before waiting
+        loop = asyncio.get_running_loop()
+        if self._serial is None or self._serial[0] is not loop:  # a lock belongs to one event loop
+            self._serial = (loop, asyncio.Lock())
+        async with self._serial[1]:
+            await session.commit()
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
 from core.config import get_settings
+from core.db import SERIAL_COMMIT
 from models.audit import AuditChainHead, AuditEvent
 
 GENESIS = "0" * 64  # the prev_hash of the first row
@@ -83,6 +84,7 @@ async def record(*, session: AsyncSession, actor: str, action: str, subject: str
     savepoint it was recorded in does)."""
     plain = json.loads(json.dumps(detail, allow_nan=False))  # what jsonb will hold; refuses what it cannot
     sync = session.sync_session
+    sync.info[SERIAL_COMMIT] = True
     sync.info.setdefault(_PENDING, []).append(
         (sync.get_nested_transaction(), dict(at=(at or datetime.now(UTC)).astimezone(UTC), actor=actor,
                                              action=action, subject=subject, detail=plain)))
