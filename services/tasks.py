@@ -297,8 +297,6 @@ async def usernames(user_ids: set[int], *, session: AsyncSession) -> dict[int, s
     return dict(rows.all())
 
 
-
-
 async def candidates_view(task_id: int, *, session: AsyncSession) -> list[tuple[str, str, str, bool]]:
     """(username, full name, reason, may complete) of everyone on the task, actors first."""
     rows = await session.execute(
