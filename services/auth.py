@@ -256,24 +256,8 @@ async def start_session(settings: Settings, user_id: int, *,
     return token
 
 
-async def session_user(settings: Settings, token: object, *,
-                       session: AsyncSession, now: datetime | None = None) -> int | None:
-    """The user id of a live session (not revoked, not past its absolute end, used within the idle time);
-    marks it used. None for anything else."""
-    if not isinstance(token, str) or not token:
-        return None
-    now = now or _now()
-    digest = _digest(token)
-    row = (await session.execute(select(LoginSession.user_id, LoginSession.last_seen_at).where(
-        LoginSession.id == digest, LoginSession.revoked_at.is_(None), LoginSession.expires_at > now,
-        LoginSession.last_seen_at > now - timedelta(minutes=settings.session_idle_minutes)))).first()
-    if row is None:
-        return None
-    await _mark_used(digest, row.last_seen_at, now, session=session)
-    return row.user_id
-
-
-# session_user's live session as the `who` of the viewer's statement, so a request finds both in one round trip
+# a live session (not revoked, not past its absolute end, used within the idle time) as the `who` of the viewer's
+# statement, so a request finds both in one round trip
 _SESSION_VIEWER = viewer_statement(
     "SELECT user_id, last_seen_at FROM sessions WHERE id = :digest AND revoked_at IS NULL AND expires_at > :now"
     " AND last_seen_at > :idle_since")
@@ -281,8 +265,8 @@ _SESSION_VIEWER = viewer_statement(
 
 async def session_viewer(settings: Settings, token: object, *,
                          session: AsyncSession, now: datetime | None = None) -> Viewer | None:
-    """The viewer (services/scope.py) of a live session's active user, as session_user and load_viewer would
-    find them; marks the session used. None for anything else."""
+    """The viewer (services/scope.py) of a live session's active user, as load_viewer would find them; marks the
+    session used. None for anything else."""
     if not isinstance(token, str) or not token:
         return None
     now = now or _now()

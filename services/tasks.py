@@ -261,15 +261,6 @@ async def inbox(viewer: Viewer, *, session: AsyncSession, scope: str = "mine", s
     return InboxPage([row for row in result if row.id is not None], result[0].total, limit, offset)
 
 
-async def list_tasks(viewer: Viewer, *, session: AsyncSession, scope: str = "mine", status: str = "open",
-                     overdue: bool = False, due_soon: bool = False, now: datetime | None = None) -> list[Task]:
-    """Every task of the inbox (unpaged) as records."""
-    visible = _scoped_ids("mine" if scope == "mine" else task_reach(viewer), _filters(status, overdue, due_soon))
-    ids = visible.subquery()
-    query = select(Task).where(Task.id.in_(select(ids.c.id))).order_by(Task.due_at.asc().nulls_last(), Task.id)
-    return list((await session.execute(query, _params(viewer, now))).scalars())
-
-
 async def readable_task(viewer: Viewer, task_id: int, *, session: AsyncSession) -> Task:
     task = (await session.execute(tasks_query(viewer, Task.id == task_id))).scalars().first()
     if task is None:
@@ -290,11 +281,6 @@ async def assignee_names(task_ids: list[int], *, session: AsyncSession) -> dict[
     for task_id, username in rows:
         names.setdefault(task_id, []).append(username)
     return names
-
-
-async def usernames(user_ids: set[int], *, session: AsyncSession) -> dict[int, str]:
-    rows = await session.execute(select(User.id, User.username).where(User.id.in_(user_ids or {-1})))
-    return dict(rows.all())
 
 
 async def candidates_view(task_id: int, *, session: AsyncSession) -> list[tuple[str, str, str, bool]]:

@@ -313,9 +313,9 @@ async def test_a_new_password_keeps_only_the_session_that_set_it(db, settings, o
         user = await auth.get_user(org.users["hr.syt"], session=session)
         assert await auth.set_password(user, "mat-khau-moi-456", keep_token=here, session=session) == 1
     async with db.session() as session:
-        assert await auth.session_user(settings, here, session=session) == user.id
-        assert await auth.session_user(settings, elsewhere, session=session) is None
-        assert await auth.session_user(settings, "gia-mao", session=session) is None
+        assert (await auth.session_viewer(settings, here, session=session)).user_id == user.id
+        assert await auth.session_viewer(settings, elsewhere, session=session) is None
+        assert await auth.session_viewer(settings, "gia-mao", session=session) is None
 
 
 # ---- headers ----------------------------------------------------------------------------------

@@ -73,7 +73,7 @@ async def test_a_leaving_returned_then_approved_ends_in_the_archive(ts_env, ts_w
     assert (done.status, done.stage) == ("done", "archived")
     async with db.session() as session:
         assert (await session.get(User, login_id)).is_active is False
-        assert await auth.session_user(settings, token, session=session) is None  # its session ended
+        assert await auth.session_viewer(settings, token, session=session) is None  # its session ended
         with pytest.raises(auth.LoginRefused):
             await auth.login(settings, LOGIN, PASSWORD, session=session)
         assert (await session.execute(select(SyncOutbox.revision_id))).scalars().all() == [approved_id]

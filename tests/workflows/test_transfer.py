@@ -240,7 +240,7 @@ async def test_missed_release_is_reminded_then_escalated(ts_env, ts_worker, db, 
     assert (await task_by_id(db, release.id)).escalation_level == 1
     head = await viewer(db, "head.syt-bv")
     async with db.session() as session:
-        watched = await tasks.list_tasks(head, scope="mine", session=session)
+        watched = (await tasks.inbox(head, scope="mine", session=session)).rows
     assert release.id in [t.id for t in watched]  # the head now watches it
 
     await travel_to(ts_env, sonoivu_at + timedelta(minutes=5))
@@ -408,7 +408,7 @@ async def test_a_cancelled_transfer_leaves_the_record_where_it_was(ts_env, ts_wo
     receive = await open_task(db, transfer.workflow_id, "receive_record")
     new_hr = await viewer(db, "hr.sgd-lk")
     async with db.session() as session:
-        assert receive.id in [t.id for t in await tasks.list_tasks(new_hr, session=session)]
+        assert receive.id in [t.id for t in (await tasks.inbox(new_hr, session=session)).rows]
     with pytest.raises(Forbidden):  # the receiving unit does not cancel the sending unit's transfer
         await cancel(db, ts_env.client, "hr.sgd-lk", transfer.id)
 
@@ -418,7 +418,7 @@ async def test_a_cancelled_transfer_leaves_the_record_where_it_was(ts_env, ts_wo
     assert await ts_env.client.get_workflow_handle(transfer.workflow_id).result() == "cancelled"
     assert (await task_by_id(db, receive.id)).status == "cancelled"
     async with db.session() as session:
-        assert receive.id not in [t.id for t in await tasks.list_tasks(new_hr, session=session)]
+        assert receive.id not in [t.id for t in (await tasks.inbox(new_hr, session=session)).rows]
     assert (await row(db, Person, person_id)).unit_id == bv
     assert await reads(db, "hr.syt-bv", person_id) and not await reads(db, "hr.sgd-lk", person_id)
     assert await placements_of(db, person_id) == [(bv, HIRED, None)]
