@@ -14,7 +14,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from rules.clock import local_date
-    from workflows import calls
+    import workflows.calls as calls
     from workflows.approval_gate import ApprovalGate, AwaitsApproval
     from workflows.contracts import (
         ArrivalDoneInput, ArrivalStageInput, CompleteTaskInput, PullInput, TaskResult, TransferInput,

@@ -8,7 +8,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import calls
+    import workflows.calls as calls
     from workflows.contracts import AuditCheckInput, AuditCheckResult, AuditReportInput
     from workflows.human_task import activity
 

@@ -12,7 +12,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from rules.clock import local_date
-    from workflows import calls
+    import workflows.calls as calls
     from workflows.contracts import (
         BackupDumpInput, BackupFailureInput, BackupFileInput, BackupPlan, BackupPruneInput, BackupRunInput,
         BackupTaskInput,

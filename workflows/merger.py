@@ -14,7 +14,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from rules.clock import VN_TZ
-    from workflows import calls
+    import workflows.calls as calls
     from workflows.contracts import MergerBatchInput, MergerInput
     from workflows.human_task import RETRY, activity
 

@@ -4,7 +4,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from rules.clock import local_date
-    from workflows import calls
+    import workflows.calls as calls
     from workflows.approval_gate import ApprovalGate, AwaitsApproval
     from workflows.contracts import OnboardingInput, PersonStatusInput
     from workflows.human_task import HumanTasks, activity, person_step

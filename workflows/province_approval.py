@@ -4,7 +4,7 @@ Director of Sở Nội vụ signs the units' signed approvals within the last da
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import calls
+    import workflows.calls as calls
     from workflows.contracts import ProvinceApprovalInput, UnitSignedInput
     from workflows.human_task import HumanTasks, StepSpec, activity
     from workflows.month_window import MonthWindowWorkflow

@@ -19,7 +19,7 @@ from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from rules.clock import VN_TZ
-    from workflows import calls
+    import workflows.calls as calls
     from workflows.contracts import ReportInput, ReportRoundInput, ReportRoundPlanInput, ReportRoundResult
     from workflows.human_task import HumanTasks, HumanTaskWorkflow, StepSpec, activity
 

@@ -19,7 +19,7 @@ from temporalio import workflow
 from temporalio.exceptions import ChildWorkflowError, WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import calls
+    import workflows.calls as calls
     from workflows.contracts import (
         LeavingInput, Recheck, RetirementInput, RetirementPlan, RetirementPlanInput, RetirementScanInput,
         ScanBatchInput, TaskResult, WithdrawInput,

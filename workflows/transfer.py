@@ -24,7 +24,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from rules.clock import VN_TZ, local_date
-    from workflows import calls
+    import workflows.calls as calls
     from workflows.approval_gate import ApprovalGate, AwaitsApproval
     from workflows.contracts import (
         ApprovalDecision, TaskResult, TransferCancelInput, TransferCancelled, TransferInput, TransferStageInput,
