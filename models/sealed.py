@@ -2,7 +2,8 @@
 
 Writes seal, reads open, so the rest of the code sees plain dicts. Rows written before the
 encryption stay readable (their values are plain) and are sealed on their next write or by
-`hoso keys rotate`. Raw SQL (`text()`) bypasses these types: it sees the envelopes.
+`hoso keys rotate`. Raw SQL (`text()`) bypasses these types: it sees the envelopes, and may copy one as it is
+(the national outbox takes its revision's: services/national_sync.OUTBOX_INSERT).
 """
 from collections.abc import Callable
 from typing import Any

@@ -2,13 +2,11 @@
 import hashlib
 import json
 from datetime import date, datetime, time, timedelta
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from core.config import Settings
 from core.db import any_id
@@ -136,8 +134,10 @@ async def add_items(approval_id: int, revision_ids: list[int], *, session: Async
         approval.status = "open"
 
 
-async def pending_items(approval_id: int, *, session: AsyncSession) -> list[ApprovalItem]:
-    query = select(ApprovalItem).where(ApprovalItem.approval_id == approval_id, ApprovalItem.decision == "pending")
+async def pending_revision_ids(approval_id: int, *, session: AsyncSession) -> list[int]:
+    """The revisions still waiting in the batch, in the order they joined it."""
+    query = select(ApprovalItem.revision_id).where(ApprovalItem.approval_id == approval_id,
+                                                   ApprovalItem.decision == "pending")
     return list((await session.execute(query.order_by(ApprovalItem.id))).scalars())
 
 
@@ -155,7 +155,7 @@ async def batch_document(session: AsyncSession, settings: Settings, task: Task, 
     again and kept; the signing activity signs it outside any transaction."""
     approval = await approval_of_task(task, session=session)
     capacity = await delegations.signing_capacity(session, approval.unit_id, inp.actor_user_id, local_date(now))
-    decisions, reasons = _decisions(await pending_items(approval.id, session=session), inp.data)
+    decisions, reasons = _decisions(await pending_revision_ids(approval.id, session=session), inp.data)
     signer = await session.get(User, inp.actor_user_id)
     unit = await session.get(Unit, approval.unit_id)
     shown = {"unit": unit.name, "month": approval.month, "signer": signer.full_name, "capacity": capacity,
@@ -228,16 +228,16 @@ async def _batch_entries(decisions: dict[str, str], reasons: dict[str, str], *, 
             for person, revision in pairs]
 
 
-def _decisions(items: list[ApprovalItem], data: dict) -> tuple[dict[str, str], dict[str, str]]:
+def _decisions(pending: list[int], data: dict) -> tuple[dict[str, str], dict[str, str]]:
     """One decision per pending revision (approve, or return with a reason), keyed by revision id."""
     given, typed = data.get("decisions") or {}, data.get("reasons") or {}
     decisions, reasons = {}, {}
-    for item in items:
-        key = str(item.revision_id)
-        choice = given.get(key, given.get(item.revision_id))
+    for revision_id in pending:
+        key = str(revision_id)
+        choice = given.get(key, given.get(revision_id))
         if choice not in ("approve", "return"):
             raise Invalid("Chọn phê duyệt hoặc trả lại cho từng hồ sơ trong đợt.", "missing_decision")
-        reason = str(typed.get(key) or typed.get(item.revision_id) or "").strip()
+        reason = str(typed.get(key) or typed.get(revision_id) or "").strip()
         if choice == "return" and not reason:
             raise Invalid("Ghi lý do cho mỗi hồ sơ bị trả lại.", "missing_reason")
         decisions[key] = choice
@@ -262,30 +262,20 @@ async def sign(settings: Settings, task: Task, inp: CompleteTaskInput,
     approval = await approval_of_task(task, session=session)
     signed = await signed_for(task, inp, session=session)
     decisions, reasons = signed.covers["decisions"], signed.covers["reasons"]
-    pending = list((await session.execute(select(ApprovalItem.revision_id).where(
-        ApprovalItem.approval_id == approval.id, ApprovalItem.decision == "pending")
-        .order_by(ApprovalItem.id))).scalars())
+    pending = await pending_revision_ids(approval.id, session=session)
     if {str(revision_id) for revision_id in pending} != set(decisions):
         raise Conflict("Đợt phê duyệt vừa có thay đổi sau khi ký; vui lòng tải lại trang và ký lại.",
                        "batch_changed")
     await session.execute(delete(PreparedDocument).where(PreparedDocument.task_id == task.id))  # signed: done with
-    current = aliased(ProfileRevision)
-    rows = {row.id: row for row in (await session.execute(select(
-        ProfileRevision.id, ProfileRevision.person_id, ProfileRevision.number, ProfileRevision.workflow_id,
-        ProfileRevision.data, Person.current_revision_id, Person.full_name, Person.sex, Person.citizen_id,
-        Person.date_of_birth, current.number.label("current_number"))
-        .join(Person, Person.id == ProfileRevision.person_id)
-        .outerjoin(current, current.id == Person.current_revision_id)
-        .where(ProfileRevision.id == any_id(pending)))).all()}
-    approved = [rows[i] for i in pending if decisions[str(i)] == "approve"]
-    returned = [rows[i] for i in pending if decisions[str(i)] != "approve"]
+    workflows = dict((await session.execute(select(ProfileRevision.id, ProfileRevision.workflow_id).where(
+        ProfileRevision.id == any_id(pending)))).all())
+    approved = [i for i in pending if decisions[str(i)] == "approve"]
+    returned = [i for i in pending if decisions[str(i)] != "approve"]
     await _decide(approval.id, approved, returned, reasons, now, session=session)
-    people = await _make_current(approved, session=session)
-    outbox_ids = await national_sync.enqueue_approved(
-        [(SimpleNamespace(id=r.id, person_id=r.person_id, number=r.number, data=r.data, status="approved",
-                          approved_at=now), people[r.person_id]) for r in approved], session=session)
+    await _make_current(approved, session=session)
+    outbox_ids = await national_sync.enqueue_approved(approved, session=session)
     results = [{"revision_id": i, "decision": "approved" if decisions[str(i)] == "approve" else "returned",
-                "reason": reasons.get(str(i)), "workflow_id": rows[i].workflow_id} for i in pending]
+                "reason": reasons.get(str(i)), "workflow_id": workflows[i]} for i in pending]
     signer = _apply_signature(approval, signed, now)
     username = (await session.get(User, signer)).username
     await audit.record(actor=username, action="approval.signed", subject=f"approval:{approval.id}",
@@ -304,65 +294,55 @@ APPROVE = text("""
 """)  # the items and their revisions in one round trip
 
 
-async def _decide(approval_id: int, approved: list, returned: list, reasons: dict[str, str], now: datetime, *,
-                  session: AsyncSession) -> None:
+async def _decide(approval_id: int, approved: list[int], returned: list[int], reasons: dict[str, str],
+                  now: datetime, *, session: AsyncSession) -> None:
     """The items' decisions and the revisions' statuses: one statement for the approved, one per kind of
     write for the returned (each with its own reason)."""
     if approved:
-        await session.execute(APPROVE, {"approval_id": approval_id, "ids": [r.id for r in approved], "now": now})
+        await session.execute(APPROVE, {"approval_id": approval_id, "ids": approved, "now": now})
     if returned:
         item_ids = dict((await session.execute(select(ApprovalItem.revision_id, ApprovalItem.id).where(
-            ApprovalItem.revision_id == any_id(r.id for r in returned)))).all())
+            ApprovalItem.revision_id == any_id(returned)))).all())
         await session.execute(update(ApprovalItem), [
-            {"id": item_ids[r.id], "decision": "returned", "reason": reasons.get(str(r.id))} for r in returned])
+            {"id": item_ids[i], "decision": "returned", "reason": reasons.get(str(i))} for i in returned])
         await session.execute(update(ProfileRevision), [
-            {"id": r.id, "status": "returned_by_head", "review_comment": reasons.get(str(r.id))} for r in returned])
+            {"id": i, "status": "returned_by_head", "review_comment": reasons.get(str(i))} for i in returned])
 
 
-CURRENT_UPDATE = text("""
-    UPDATE people AS p SET current_revision_id = n.revision_id, full_name = n.full_name, search_name = n.search_name,
-           sex = n.sex, citizen_id = n.citizen_id, date_of_birth = n.date_of_birth
-    FROM unnest(CAST(:ids AS integer[]), CAST(:revision_ids AS integer[]), CAST(:full_names AS text[]),
-                CAST(:search_names AS text[]), CAST(:sexes AS text[]), CAST(:citizen_ids AS text[]),
-                CAST(:dates_of_birth AS date[])) AS n(id, revision_id, full_name, search_name, sex, citizen_id,
-                                                    date_of_birth)
-    WHERE p.id = n.id
-""")  # one statement for the whole batch
+# Each person's newest approved revision of the batch, if newer than their current one, becomes what everyone
+# sees, the identity columns included (a value the CV leaves empty keeps the column's). `o` is the row as it was.
+MAKE_CURRENT = text("""
+    WITH newest AS (
+        SELECT DISTINCT ON (r.person_id) r.person_id, r.id, r.number, r.data
+        FROM profile_revisions r WHERE r.id = ANY(CAST(:ids AS integer[]))
+        ORDER BY r.person_id, r.number DESC)
+    UPDATE people AS p SET current_revision_id = n.id,
+           full_name = coalesce(nullif(n.data ->> 'full_name', ''), o.full_name),
+           sex = coalesce(nullif(n.data ->> 'sex', ''), o.sex),
+           citizen_id = coalesce(nullif(n.data ->> 'citizen_id', ''), o.citizen_id),
+           date_of_birth = coalesce(CAST(nullif(n.data ->> 'date_of_birth', '') AS date), o.date_of_birth)
+    FROM newest n
+    JOIN people o ON o.id = n.person_id
+    LEFT JOIN profile_revisions c ON c.id = o.current_revision_id
+    WHERE p.id = n.person_id AND (c.number IS NULL OR n.number > c.number)
+    RETURNING p.id, p.full_name, o.full_name, o.sex, o.date_of_birth, p.sex, p.date_of_birth
+""")
 
 
-async def _make_current(approved: list, *, session: AsyncSession) -> dict[int, SimpleNamespace]:
-    """Each person's newest approved revision (if newer than their current one) becomes what everyone sees,
-    the identity columns included; returns every approved revision's person as it now stands. The rows carry
-    their person's columns and current revision's number (`sign`'s one query)."""
-    people = {r.person_id: SimpleNamespace(id=r.person_id, current_revision_id=r.current_revision_id,
-                                           full_name=r.full_name, sex=r.sex, citizen_id=r.citizen_id,
-                                           date_of_birth=r.date_of_birth, number=r.current_number)
-              for r in approved}
-    newest: dict[int, Any] = {}
-    for revision in approved:
-        person = people[revision.person_id]
-        if (person.number is None or revision.number > person.number) and (
-                revision.person_id not in newest or revision.number > newest[revision.person_id].number):
-            newest[revision.person_id] = revision
-    changed_identity = []
-    for person_id, revision in newest.items():
-        person = people[person_id]
-        before = (person.sex, person.date_of_birth)
-        _take_identity(person, revision)
-        if (person.sex, person.date_of_birth) != before:
-            changed_identity.append((person_id, before))
-    if newest:
-        made_current = [people[person_id] for person_id in newest]
-        await session.execute(CURRENT_UPDATE, {
-            "ids": [p.id for p in made_current], "revision_ids": [p.current_revision_id for p in made_current],
-            "full_names": [p.full_name for p in made_current],
-            "search_names": [search_key(p.full_name) for p in made_current], "sexes": [p.sex for p in made_current],
-            "citizen_ids": [p.citizen_id for p in made_current],
-            "dates_of_birth": [p.date_of_birth for p in made_current]})
-    for person_id, before in changed_identity:  # its retirement dates may move (rare: a corrected birth date)
-        person = await session.get(Person, person_id, populate_existing=True)
-        await retirement.identity_changed(person, *before, session=session)
-    return people
+async def _make_current(approved: list[int], *, session: AsyncSession) -> None:
+    """The approved revisions made current, set-wise in the database (no CV passes through Python); a changed name
+    gets its search key, and a changed sex or birth date moves the retirement dates (rare: a corrected record)."""
+    if not approved:
+        return
+    changed = (await session.execute(MAKE_CURRENT, {"ids": approved})).all()
+    renamed = [(person_id, name) for person_id, name, old_name, *_ in changed if name != old_name]
+    if renamed:
+        await session.execute(update(Person), [{"id": person_id, "search_name": search_key(name)}
+                                               for person_id, name in renamed])
+    for person_id, _, _, old_sex, old_born, sex, born in changed:
+        if (sex, born) != (old_sex, old_born):
+            person = await session.get(Person, person_id, populate_existing=True)
+            await retirement.identity_changed(person, old_sex, old_born, session=session)
 
 
 def _apply_signature(approval: Approval, signed: SignedDocument, now: datetime) -> int:
@@ -371,17 +351,6 @@ def _apply_signature(approval: Approval, signed: SignedDocument, now: datetime) 
     approval.late = bool(approval.due_at and now > approval.due_at) or approval.late
     approval.status = "signed"
     return signed.signer_id
-
-
-def _take_identity(person: Any, revision: Any) -> None:
-    """The approved revision is what everyone sees, the identity columns included."""
-    person.current_revision_id, person.number = revision.id, revision.number
-    data = revision.data
-    person.full_name = data.get("full_name") or person.full_name
-    person.sex = data.get("sex") or person.sex
-    person.citizen_id = data.get("citizen_id") or person.citizen_id
-    if data.get("date_of_birth"):
-        person.date_of_birth = date.fromisoformat(data["date_of_birth"])
 
 
 def _batch_entry(person: Person, revision: ProfileRevision, changes: list[revisions.FieldDiff],
@@ -534,8 +503,7 @@ async def batch_view(viewer: Viewer, task: Task, today: date, *, session: AsyncS
     capacity the viewer may sign today (or why not), and who signed once it is signed."""
     approval = await approval_of_task(task, session=session)
     decided = {row["revision_id"]: row for row in await items_view(approval.id, session=session)}
-    ids = ([item.revision_id for item in await pending_items(approval.id, session=session)]
-           if task.status == "open" else list(decided))
+    ids = await pending_revision_ids(approval.id, session=session) if task.status == "open" else list(decided)
     batch = []
     for revision_id in ids:
         revision = await session.get(ProfileRevision, revision_id)

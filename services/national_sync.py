@@ -6,15 +6,12 @@ approval writes one ``sync_outbox`` row per approved revision *in the same trans
 an activity then sends each row with its idempotency key until the national side acknowledges it.
 A resend after a lost acknowledgement carries the same key, so the national side stores it once.
 """
-import hashlib
-import json
 import re
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from sqlalchemy import func, select, text, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import any_id
@@ -30,83 +27,60 @@ RECORDS_PATH = "/api/v1/records"
 MAX_ERROR_CHARS = 2000
 
 
-# ---------------------------------------------------------------- payload and key
-
-
-def build_payload(revision: ProfileRevision, person: Person) -> dict[str, Any]:
-    approved_at = revision.approved_at
-    return {
-        "citizen_id": person.citizen_id,
-        "full_name": person.full_name,
-        "revision": revision.number,
-        "approved_at": approved_at.astimezone(UTC).isoformat() if approved_at else None,
-        "data": revision.data,
-    }
-
-
-def canonical_json(payload: dict[str, Any]) -> str:
-    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-
-
-def idempotency_key(revision_id: int, payload: dict[str, Any]) -> str:
-    digest = hashlib.sha256(canonical_json(payload).encode()).hexdigest()[:16]
-    return f"hoso-rev-{revision_id}-{digest}"
-
-
 # ---------------------------------------------------------------- outbox
 
 
 async def enqueue(revision: ProfileRevision, person: Person, *, session: AsyncSession) -> SyncOutbox:
-    """The revision's outbox row, created once: call it in the approval's own transaction."""
+    """The revision's outbox row, created once: call it in the approval's own transaction, after the revision
+    is flushed as approved."""
     if revision.status != "approved":
         raise Invalid("Chỉ hồ sơ đã được phê duyệt (ký số) mới được đồng bộ lên CSDL quốc gia.",
                       "sync_not_approved", revision_id=revision.id, revision_status=revision.status)
     if revision.person_id != person.id:
         raise Invalid("Bản hồ sơ không thuộc người này.", "sync_person_mismatch", revision_id=revision.id)
-    payload = build_payload(revision, person)
-    await session.execute(
-        insert(SyncOutbox)
-        .values(revision_id=revision.id, person_id=person.id, idempotency_key=idempotency_key(revision.id, payload),
-                payload=payload, status="pending", attempts=0, created_at=datetime.now(UTC))
-        .on_conflict_do_nothing(index_elements=["revision_id"])
-    )
-    query = select(SyncOutbox).where(SyncOutbox.revision_id == revision.id).execution_options(populate_existing=True)
-    return (await session.execute(query)).scalars().one()
+    [outbox_id] = await enqueue_approved([revision.id], session=session)
+    return await get(outbox_id, session=session)
 
 
+# The payload is assembled from the rows as stored, the revision's data with its sensitive items still sealed
+# (models/sealed.py opens them when the row is read), so a batch of any size is queued without a row passing
+# through Python. The key's digest is of that stored payload: fixed for the row, and new for any other content.
 OUTBOX_INSERT = text("""
     INSERT INTO sync_outbox (revision_id, person_id, idempotency_key, payload, status, attempts, created_at)
-    SELECT row.revision_id, row.person_id, row.idempotency_key, payload.value, 'pending', 0, :created_at
-    FROM unnest(CAST(:revision_ids AS integer[]), CAST(:person_ids AS integer[]), CAST(:keys AS text[]))
-         WITH ORDINALITY AS row(revision_id, person_id, idempotency_key, n)
-    JOIN jsonb_array_elements(CAST(:payloads AS jsonb)) WITH ORDINALITY AS payload(value, n) USING (n)
+    SELECT r.id, r.person_id,
+           'hoso-rev-' || r.id || '-' || left(encode(sha256(convert_to(body.payload::text, 'UTF8')), 'hex'), 16),
+           body.payload, 'pending', 0, :created_at
+    FROM unnest(CAST(:revision_ids AS integer[])) AS ids(id)
+    JOIN profile_revisions r ON r.id = ids.id AND r.status = 'approved'
+    JOIN people p ON p.id = r.person_id
+    CROSS JOIN LATERAL (SELECT jsonb_build_object(
+        'citizen_id', p.citizen_id, 'full_name', p.full_name, 'revision', r.number, 'data', r.data,
+        'approved_at', to_char(r.approved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
+                       || CASE WHEN date_trunc('second', r.approved_at) = r.approved_at THEN ''
+                               ELSE to_char(r.approved_at AT TIME ZONE 'UTC', '.US') END || '+00:00'
+    ) AS payload) AS body
     ON CONFLICT (revision_id) DO NOTHING
     RETURNING revision_id, id
-""")  # one statement for a whole batch (the payloads as one JSON array: a text[] of JSON is slow to send)
+""")  # approved_at as Python's isoformat() in UTC
 
 
-async def enqueue_approved(approved: list[tuple[ProfileRevision, Person]], *, session: AsyncSession) -> list[int]:
-    """`enqueue` for a whole signed batch: the outbox rows of revisions approved in this transaction, in one
-    statement, each created once; their ids in the order given."""
-    for revision, person in approved:
-        if revision.status != "approved" or revision.person_id != person.id:
-            raise Invalid("Chỉ hồ sơ đã được phê duyệt (ký số) mới được đồng bộ lên CSDL quốc gia.",
-                          "sync_not_approved", revision_id=revision.id, revision_status=revision.status)
-    if not approved:
+async def enqueue_approved(revision_ids: list[int], *, session: AsyncSession) -> list[int]:
+    """`enqueue` for a whole signed batch: the outbox rows of these revisions, approved in this transaction, in
+    one statement, each created once; their ids in the order given."""
+    if not revision_ids:
         return []
-    payloads = [build_payload(revision, person) for revision, person in approved]
-    seal = SyncOutbox.__table__.c.payload.type.process_bind_param  # text() bypasses the column's type
-    created = await session.execute(OUTBOX_INSERT, {
-        "revision_ids": [revision.id for revision, _ in approved], "person_ids": [person.id for _, person in approved],
-        "keys": [idempotency_key(revision.id, payload) for (revision, _), payload in zip(approved, payloads)],
-        "payloads": json.dumps([seal(payload, None) for payload in payloads], ensure_ascii=False),
-        "created_at": datetime.now(UTC)})
+    created = await session.execute(OUTBOX_INSERT, {"revision_ids": list(revision_ids),
+                                                    "created_at": datetime.now(UTC)})
     ids = dict(created.all())
-    queued_before = [revision.id for revision, _ in approved if revision.id not in ids]  # a retried application
+    queued_before = [revision_id for revision_id in revision_ids if revision_id not in ids]  # a retried application
     if queued_before:
         ids.update((await session.execute(select(SyncOutbox.revision_id, SyncOutbox.id).where(
             SyncOutbox.revision_id == any_id(queued_before)))).all())
-    return [ids[revision.id] for revision, _ in approved]
+    missing = [revision_id for revision_id in revision_ids if revision_id not in ids]
+    if missing:  # not approved (or gone): nothing of the batch is queued, the transaction fails
+        raise Invalid("Chỉ hồ sơ đã được phê duyệt (ký số) mới được đồng bộ lên CSDL quốc gia.",
+                      "sync_not_approved", revision_id=missing[0])
+    return [ids[revision_id] for revision_id in revision_ids]
 
 
 async def get(outbox_id: int, *, session: AsyncSession) -> SyncOutbox | None:

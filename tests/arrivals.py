@@ -1,9 +1,11 @@
 """Test support for arrivals from another province: that province's record in the national database (posted as
 its own system would, with the outgoing protocol), and the receiving unit's request (POST /api/transfers' service)."""
+import hashlib
+import json
 from datetime import UTC, date, datetime
 
 from models import Transfer
-from services import national_sync, transfers
+from services import transfers
 from services.national_sync import NationalClient
 from tests.helpers import CV_VALID, viewer
 
@@ -32,7 +34,8 @@ def other_province_record(citizen_id: str, /, *, name: str = "Trần Thị Hoa",
 
 async def publish(url: str, payload: dict, their_revision_id: int = 9001) -> str:
     """Post the record to the national database as the other province does; its national id."""
-    key = national_sync.idempotency_key(their_revision_id, payload)
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    key = f"hoso-rev-{their_revision_id}-{hashlib.sha256(canonical.encode()).hexdigest()[:16]}"
     return await NationalClient(url).send(key, payload)
 
 

@@ -1,8 +1,9 @@
 """Shared steps of the tests: register a hire, drive its tasks, read the projection; approved revisions in the
 national outbox."""
+import hashlib
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from core.db import Database
 from models import (Approval, ApprovalItem, Notification, Person, Placement, ProfileRevision, SyncOutbox, Task,
@@ -151,6 +152,14 @@ async def approved_outbox(db: Database, unit_id: int, n: int) -> list[SyncOutbox
     made = await make_revisions(db, unit_id, n)
     async with db.session() as session:
         return [await national_sync.enqueue(revision, person, session=session) for person, revision in made]
+
+
+async def expected_key(db: Database, outbox_id: int) -> str:
+    """The idempotency key docs/national-sync.md gives the row: its revision and the digest of its payload as stored."""
+    async with db.session() as session:
+        revision_id, stored = (await session.execute(text(
+            "SELECT revision_id, payload::text FROM sync_outbox WHERE id = :id"), {"id": outbox_id})).one()
+    return f"hoso-rev-{revision_id}-{hashlib.sha256(stored.encode()).hexdigest()[:16]}"
 
 
 async def outbox_rows(db: Database, ids: list[int]) -> list[SyncOutbox]:

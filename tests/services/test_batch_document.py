@@ -7,9 +7,10 @@ from sqlalchemy import select, update
 
 from models import ApprovalItem, AuditEvent, Person, PreparedDocument, ProfileRevision, SyncOutbox
 from services import audit, national_sync, tasks
-from services.errors import Conflict
+from services.errors import Conflict, Invalid
+from services.people import search_key
 from services.signing import validate_pdf
-from tests.helpers import BATCH_TIME as NOW, batch_to_sign, make_revisions, viewer
+from tests.helpers import BATCH_TIME as NOW, batch_to_sign, expected_key, make_revisions, viewer
 from tests.services.signing.conftest import pdf_text
 from workflows.contracts import CompleteTaskInput
 
@@ -80,6 +81,8 @@ async def test_the_signature_applies_every_effect_set_wise(db, org, settings):
     async with db.session() as session:  # one change moves the date of birth: the retirement plan must hear of it
         revision = await session.get(ProfileRevision, waiting[0])
         revision.data = {**revision.data, "date_of_birth": "1991-02-03"}
+        renamed = await session.get(ProfileRevision, waiting[1])  # another corrects a name: found by its new one
+        renamed.data = {**renamed.data, "full_name": "Đặng Thị Ánh Tuyết"}
     data = {"decisions": {**{str(i): "approve" for i in waiting[:3]}, str(waiting[3]): "return"},
             "reasons": {str(waiting[3]): "Sai hệ số lương"}}
     _, signed, result = await sign_and_apply(db, settings, task_id, data)
@@ -102,10 +105,13 @@ async def test_the_signature_applies_every_effect_set_wise(db, org, settings):
         assert items[revision_id].decision == "approved"
         assert person.current_revision_id == revision_id
         assert outbox[revision_id].payload["data"] == revision.data and outbox[revision_id].status == "pending"
-        assert outbox[revision_id].idempotency_key == national_sync.idempotency_key(revision_id,
-                                                                                    outbox[revision_id].payload)
+        assert outbox[revision_id].idempotency_key == await expected_key(db, outbox[revision_id].id)
     assert result.result["outbox_ids"] == [outbox[i].id for i in waiting[:3]]
     assert people[rows[waiting[0]].person_id].date_of_birth == date(1991, 2, 3)
+    renamed = people[rows[waiting[1]].person_id]
+    assert (renamed.full_name, renamed.search_name) == ("Đặng Thị Ánh Tuyết", "dang thi anh tuyet")
+    assert outbox[waiting[1]].payload["full_name"] == "Đặng Thị Ánh Tuyết"
+    assert people[rows[waiting[2]].person_id].search_name == search_key(people[rows[waiting[2]].person_id].full_name)
     returned = rows[waiting[3]]
     assert returned.status == "returned_by_head" and returned.review_comment == "Sai hệ số lương"
     assert items[waiting[3]].decision == "returned" and items[waiting[3]].reason == "Sai hệ số lương"
@@ -139,9 +145,21 @@ async def test_a_signature_that_no_longer_covers_the_pending_items_applies_nothi
 async def test_a_batch_queued_twice_in_the_outbox_keeps_one_row_each(db, org):
     made = await make_revisions(db, org.units["SYT"], 3)
     async with db.session() as session:
-        first = await national_sync.enqueue_approved([(r, p) for p, r in made[:2]], session=session)
+        first = await national_sync.enqueue_approved([r.id for _, r in made[:2]], session=session)
     async with db.session() as session:
-        again = await national_sync.enqueue_approved([(r, p) for p, r in made], session=session)
+        again = await national_sync.enqueue_approved([r.id for _, r in made], session=session)
         keys = dict((await session.execute(select(SyncOutbox.id, SyncOutbox.idempotency_key))).all())
     assert again[:2] == first and len(set(again)) == 3 and set(keys) == set(again)
     assert all(key.startswith(f"hoso-rev-{r.id}-") for (_, r), key in zip(made, (keys[i] for i in again)))
+
+
+async def test_a_batch_with_a_revision_not_approved_queues_nothing(db, org):
+    *made, (_, draft) = await make_revisions(db, org.units["SYT"], 3)
+    async with db.session() as session:
+        await session.execute(update(ProfileRevision).where(ProfileRevision.id == draft.id).values(status="ready"))
+    with pytest.raises(Invalid) as refused:
+        async with db.session() as session:
+            await national_sync.enqueue_approved([r.id for _, r in made] + [draft.id], session=session)
+    assert refused.value.code == "sync_not_approved" and refused.value.extra["revision_id"] == draft.id
+    async with db.session() as session:
+        assert (await session.execute(select(SyncOutbox.id))).all() == []

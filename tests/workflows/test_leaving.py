@@ -112,7 +112,7 @@ async def test_a_leaving_cancelled_while_waiting_for_approval_stays_active(ts_en
     assert item.decision == "withdrawn"
     assert (await row(db, ProfileRevision, revision_id)).status == "withdrawn"
     async with db.session() as session:
-        assert await approvals.pending_items(approval.id, session=session) == []  # out of the head's batch
+        assert await approvals.pending_revision_ids(approval.id, session=session) == []  # out of the head's batch
         login = (await session.execute(select(User).where(User.username == LOGIN))).scalars().one()
     person = await row(db, Person, person_id)
     assert (person.status, person.unit_id, person.left_on) == ("active", syt, None)
