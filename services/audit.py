@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import event, func, insert, select, text, update
+from sqlalchemy import event, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -37,7 +37,6 @@ GENESIS = "0" * 64  # the prev_hash of the first row
 FORMAT = "hoso-audit/1"  # the first item of every row's canonical form: a later format can be told apart
 _PENDING = "hoso_audit_pending"  # session.info key: events waiting for the commit
 BATCH = 2000  # rows read per query by verify_chain
-INSERT_ROWS = 1000  # events per INSERT when a commit appends
 
 
 def audit_key() -> bytes:
@@ -101,6 +100,15 @@ HEAD_LOCK = text("""
 """)  # a missing head (never written, or emptied) is rebuilt from the last row; the ids are drawn under the lock
 
 
+APPEND = text("""
+    WITH moved_head AS (UPDATE audit_chain SET seq = :seq, hash = :hash, updated_at = now() WHERE id = 1)
+    INSERT INTO audit_events (id, seq, at, actor, action, subject, detail, prev_hash, hash)
+    SELECT id, seq, at, actor, action, subject, detail, prev_hash, hash
+    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(id bigint, seq bigint, at timestamptz, actor text, action text,
+                                                       subject text, detail jsonb, prev_hash text, hash text)
+""")  # the events as one JSON parameter: a statement compiled once, where a multi-row VALUES was compiled at each commit
+
+
 def _append(session: Session) -> None:
     """before_commit: append the session's pending events to the chain, under the head's row lock. Only
     the outermost commit appends: releasing a savepoint also fires before_commit.
@@ -119,15 +127,10 @@ def _append(session: Session) -> None:
     for event_id, values in zip(sorted(ids), events):
         seq += 1
         digest = row_hash(key, canonical(id=event_id, seq=seq, **values), prev)
-        rows.append({**values, "id": event_id, "seq": seq, "prev_hash": prev, "hash": digest})
+        rows.append({**values, "at": values["at"].isoformat(), "id": event_id, "seq": seq, "prev_hash": prev,
+                     "hash": digest})
         prev = digest
-    head = AuditChainHead.__table__
-    move_head = update(head).where(head.c.id == 1).values(seq=seq, hash=prev, updated_at=func.now())
-    # each value is a bound parameter, and PostgreSQL takes at most 65,535 per statement
-    *leading, last = [rows[i:i + INSERT_ROWS] for i in range(0, len(rows), INSERT_ROWS)]
-    for chunk in leading:
-        session.execute(insert(AuditEvent.__table__).values(chunk))
-    session.execute(insert(AuditEvent.__table__).values(last).add_cte(move_head.cte("moved_head")))
+    session.execute(APPEND, {"seq": seq, "hash": prev, "rows": json.dumps(rows, ensure_ascii=False, allow_nan=False)})
 
 
 def _within(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:
