@@ -7,12 +7,19 @@ import smtplib
 from datetime import UTC, datetime
 from email.message import EmailMessage
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import Settings
 from models import Notification, User
+
+
+INSERT = text("""
+    INSERT INTO notifications (key, user_id, task_id, kind, subject, body, created_at)
+    SELECT :key || '/u' || u.id, u.id, CAST(:task_id AS integer), :kind, :subject, :body, CAST(:now AS timestamptz)
+    FROM unnest(CAST(:user_ids AS integer[])) WITH ORDINALITY AS u(id, n) ORDER BY u.n
+    ON CONFLICT (key) DO NOTHING
+""")  # the users as one array parameter: compiled once, where a multi-row VALUES was compiled at every call
 
 
 async def notify(*, session: AsyncSession, user_ids: set[int], key: str, kind: str, subject: str,
@@ -20,10 +27,8 @@ async def notify(*, session: AsyncSession, user_ids: set[int], key: str, kind: s
     """One row per user, all in one statement; a key already there (a retried activity) is skipped."""
     if not user_ids:
         return
-    now = datetime.now(UTC)
-    rows = [dict(key=f"{key}/u{user_id}", user_id=user_id, task_id=task_id, kind=kind, subject=subject, body=body,
-                 created_at=now) for user_id in sorted(user_ids)]
-    await session.execute(insert(Notification).values(rows).on_conflict_do_nothing(index_elements=["key"]))
+    await session.execute(INSERT, dict(key=key, user_ids=sorted(user_ids), task_id=task_id, kind=kind,
+                                       subject=subject, body=body, now=datetime.now(UTC)))
 
 
 async def unread(user_id: int, limit: int = 20, *, session: AsyncSession) -> list[Notification]:
