@@ -1,11 +1,22 @@
 """Who acts for a role at a unit, who holds a written delegation, who is a task's candidate."""
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Delegation, RoleGrant, TaskCandidate, User
-from services import org
+
+
+NEAREST_HOLDERS = text("""
+    WITH RECURSIVE up(id, parent_id, depth) AS (
+        SELECT id, parent_id, 0 FROM units WHERE id = :unit_id
+        UNION SELECT u.id, u.parent_id, up.depth + 1 FROM units u JOIN up ON u.id = up.parent_id
+    ), held AS (
+        SELECT g.user_id, up.depth FROM up JOIN role_grants g ON g.unit_id = up.id AND g.role = :role
+        WHERE up.depth >= :from_depth
+    )
+    SELECT user_id, depth FROM held WHERE depth = (SELECT min(depth) FROM held)
+""")  # the unit's chain and its nearest holders in one statement instead of one per level
 
 
 async def actor_user_ids(role: str, unit_id: int, person_id: int | None, *, session: AsyncSession) -> dict[int, str]:
@@ -14,23 +25,23 @@ async def actor_user_ids(role: str, unit_id: int, person_id: int | None, *, sess
         user = (await session.execute(select(User.id).where(User.person_id == person_id))).first()
         return {user[0]: "Chính cá nhân"} if user else {}
     if role == "superior_hr":  # the higher authority that manages the unit (Kon Tum Đ11.2, Nghệ An Đ10.2)
-        for ancestor in (await org.ancestors(unit_id, session=session))[1:]:
-            rows = (await session.execute(select(RoleGrant.user_id).where(
-                RoleGrant.role == "unit_hr", RoleGrant.unit_id == ancestor))).all()
-            if rows:
-                return {row[0]: "Cán bộ tổ chức của cơ quan cấp trên quản lý" for row in rows}
+        rows = await _nearest_holders("unit_hr", unit_id, 1, session=session)
+        if rows:
+            return {user_id: "Cán bộ tổ chức của cơ quan cấp trên quản lý" for user_id, _ in rows}
         rows = (await session.execute(select(RoleGrant.user_id).where(RoleGrant.role == "sonoivu_admin"))).all()
         return {row[0]: "Sở Nội vụ (đơn vị không có cơ quan cấp trên quản lý)" for row in rows}
     if role in ("unit_hr", "unit_head"):
-        for level, ancestor in enumerate(await org.ancestors(unit_id, session=session)):
-            rows = (await session.execute(select(RoleGrant.user_id).where(
-                RoleGrant.role == role, RoleGrant.unit_id == ancestor))).all()
-            if rows:
-                reason = "Được giao tại đơn vị" if level == 0 else "Được giao tại đơn vị cấp trên"
-                return {row[0]: reason for row in rows}
-        return {}
+        rows = await _nearest_holders(role, unit_id, 0, session=session)
+        return {user_id: "Được giao tại đơn vị" if depth == 0 else "Được giao tại đơn vị cấp trên"
+                for user_id, depth in rows}
     rows = (await session.execute(select(RoleGrant.user_id).where(RoleGrant.role == role))).all()
     return {row[0]: "Vai trò cấp tỉnh" for row in rows}
+
+
+async def _nearest_holders(role: str, unit_id: int, from_depth: int, *, session: AsyncSession) -> list:
+    """(user_id, depth) of the holders of `role` at the nearest unit, `from_depth` levels up or more, that has any."""
+    params = {"unit_id": unit_id, "role": role, "from_depth": from_depth}
+    return (await session.execute(NEAREST_HOLDERS, params)).all()
 
 
 async def user_of_person(person_id: int | None, *, session: AsyncSession) -> int | None:
