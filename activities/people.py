@@ -1,9 +1,8 @@
 from temporalio import activity
 
 from activities.base import ActivityGroup
-from models import Person
 from rules.profiles import get_profile
-from services import audit
+from services import people
 from workflows.contracts import OnboardingInput, PersonStatusInput
 
 
@@ -16,8 +15,4 @@ class PeopleActivities(ActivityGroup):
     @activity.defn(name="people.set_status")
     async def set_status(self, inp: PersonStatusInput) -> None:
         async with self.db.session() as session:
-            person = await session.get(Person, inp.person_id)
-            if person.status != inp.status:
-                await audit.record(actor="system", action="person.status", subject=f"person:{person.id}",
-                                   old=person.status, new=inp.status, session=session)
-                person.status = inp.status
+            await people.set_status(inp.person_id, inp.status, session=session)

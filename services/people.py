@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, func, literal, literal_column, or_, select, union
+from sqlalchemy import String, func, literal, literal_column, or_, select, text, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from unidecode import unidecode
@@ -112,6 +112,22 @@ async def _refuse_duplicate(session: AsyncSession, viewer: Viewer, inp: HireInpu
 async def get(person_id: int, *, session: AsyncSession) -> Person | None:
     """A person by id, for callers that already checked the viewer's scope (e.g. through the task)."""
     return await session.get(Person, person_id)
+
+
+SET_STATUS = text("""
+    UPDATE people p SET status = :status
+    FROM (SELECT id, status FROM people WHERE id = :person_id FOR UPDATE) old
+    WHERE p.id = old.id AND old.status <> :status
+    RETURNING old.status
+""")  # the change and the status it replaced in one statement, without loading the person
+
+
+async def set_status(person_id: int, status: str, *, session: AsyncSession) -> None:
+    """A workflow's status change (e.g. onboarding → active), audited when it changes anything."""
+    old = (await session.execute(SET_STATUS, {"person_id": person_id, "status": status})).scalar()
+    if old is not None:
+        await audit.record(actor="system", action="person.status", subject=f"person:{person_id}",
+                           old=old, new=status, session=session)
 
 
 async def current_revision(person: Person, *, session: AsyncSession) -> ProfileRevision | None:
