@@ -27,7 +27,7 @@ def _at(value: Any, path: tuple[str, ...], change: Callable[[Any], Any]) -> Any:
 
 class SealedJSONB(TypeDecorator):
     """JSONB holding a dict (at `path` inside the stored value) whose `fields` are sealed together, one data
-    key per row. With no fields it only opens: a whole value that is an envelope (see `seal_when`)."""
+    key per row (an outbox row holds a copy of its revision's envelope). With no fields it only opens: a whole value that is an envelope (see `seal_when`)."""
 
     impl = JSONB
     cache_ok = True

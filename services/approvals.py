@@ -13,6 +13,7 @@ from core.db import any_id
 from models import (Approval, ApprovalItem, Person, PreparedDocument, ProfileRevision, SignedDocument, Task, Unit,
                     User)
 from models.approvals import APPROVAL_STATUSES
+from models.people import SENSITIVE_CV_FIELDS
 from rules.calendar import WorkingCalendar
 from rules.deadlines import compute_deadline, due_datetime
 from rules.profiles import Profile, get_profile
@@ -310,23 +311,28 @@ async def _decide(approval_id: int, approved: list[int], returned: list[int], re
 
 
 # Each person's newest approved revision of the batch, if newer than their current one, becomes what everyone
-# sees, the identity columns included (a value the CV leaves empty keeps the column's). `o` is the row as it was.
+# sees, the identity columns included (a value the CV leaves empty keeps the column's; a birth date only in the
+# ISO form cv.validate writes). `o` is the row as it was, for RETURNING.
 MAKE_CURRENT = text("""
     WITH newest AS (
         SELECT DISTINCT ON (r.person_id) r.person_id, r.id, r.number, r.data
         FROM profile_revisions r WHERE r.id = ANY(CAST(:ids AS integer[]))
         ORDER BY r.person_id, r.number DESC)
     UPDATE people AS p SET current_revision_id = n.id,
-           full_name = coalesce(nullif(n.data ->> 'full_name', ''), o.full_name),
-           sex = coalesce(nullif(n.data ->> 'sex', ''), o.sex),
-           citizen_id = coalesce(nullif(n.data ->> 'citizen_id', ''), o.citizen_id),
-           date_of_birth = coalesce(CAST(nullif(n.data ->> 'date_of_birth', '') AS date), o.date_of_birth)
+           full_name = coalesce(nullif(n.data ->> 'full_name', ''), p.full_name),
+           sex = coalesce(nullif(n.data ->> 'sex', ''), p.sex),
+           citizen_id = coalesce(nullif(n.data ->> 'citizen_id', ''), p.citizen_id),
+           date_of_birth = CASE WHEN n.data ->> 'date_of_birth' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
+                                THEN CAST(n.data ->> 'date_of_birth' AS date) ELSE p.date_of_birth END
     FROM newest n
     JOIN people o ON o.id = n.person_id
-    LEFT JOIN profile_revisions c ON c.id = o.current_revision_id
-    WHERE p.id = n.person_id AND (c.number IS NULL OR n.number > c.number)
+    WHERE p.id = n.person_id AND NOT EXISTS (
+        SELECT FROM profile_revisions c WHERE c.id = p.current_revision_id AND c.number >= n.number)
     RETURNING p.id, p.full_name, o.full_name, o.sex, o.date_of_birth, p.sex, p.date_of_birth
 """)
+IDENTITY_FIELDS = frozenset({"full_name", "sex", "citizen_id", "date_of_birth"})
+if IDENTITY_FIELDS & SENSITIVE_CV_FIELDS:
+    raise RuntimeError("MAKE_CURRENT reads the identity fields from the stored JSON: they cannot be sealed")
 
 
 async def _make_current(approved: list[int], *, session: AsyncSession) -> None:

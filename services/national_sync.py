@@ -11,11 +11,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Text, cast, func, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
 
 from core.db import any_id
 from models import Person, ProfileRevision, SyncOutbox
+from models.people import SENSITIVE_CV_FIELDS
 from services.errors import Invalid
 
 OUTBOX_STATUSES = {
@@ -69,6 +72,7 @@ async def enqueue_approved(revision_ids: list[int], *, session: AsyncSession) ->
     one statement, each created once; their ids in the order given."""
     if not revision_ids:
         return []
+    await _seal_legacy(revision_ids, session=session)
     created = await session.execute(OUTBOX_INSERT, {"revision_ids": list(revision_ids),
                                                     "created_at": datetime.now(UTC)})
     ids = dict(created.all())
@@ -81,6 +85,18 @@ async def enqueue_approved(revision_ids: list[int], *, session: AsyncSession) ->
         raise Invalid("Chỉ hồ sơ đã được phê duyệt (ký số) mới được đồng bộ lên CSDL quốc gia.",
                       "sync_not_approved", revision_id=missing[0])
     return [ids[revision_id] for revision_id in revision_ids]
+
+
+async def _seal_legacy(revision_ids: list[int], *, session: AsyncSession) -> None:
+    """Seal the revisions written before the encryption that still hold sensitive items in clear (their next
+    write seals them, models/sealed.py): the outbox copies the revision's data as stored."""
+    plain = (await session.execute(select(ProfileRevision).where(
+        ProfileRevision.id == any_id(revision_ids),
+        ProfileRevision.data.op("?|")(cast(list(SENSITIVE_CV_FIELDS), ARRAY(Text)))))).scalars().all()
+    for revision in plain:
+        flag_modified(revision, "data")
+    if plain:
+        await session.flush()
 
 
 async def get(outbox_id: int, *, session: AsyncSession) -> SyncOutbox | None:

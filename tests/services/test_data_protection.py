@@ -95,6 +95,23 @@ async def test_a_plain_row_from_before_stays_readable_and_is_sealed_on_its_next_
     assert_sealed(data)
 
 
+async def test_a_plain_row_from_before_is_sealed_before_the_outbox_copies_it(db, org):
+    [(person, revision)] = await make_revisions(db, org.units["SYT"], 1)
+    async with db.session() as session:  # as written before the encryption existed, then approved
+        await session.execute(text("UPDATE profile_revisions SET data = CAST(:data AS jsonb) WHERE id = :id"),
+                              {"data": json.dumps(CV, ensure_ascii=False), "id": revision.id})
+    async with db.session() as session:
+        await national_sync.enqueue_approved([revision.id], session=session)
+    [data] = await raw(db, "SELECT data::text FROM profile_revisions WHERE id = :id", id=revision.id)
+    [payload] = await raw(db, "SELECT payload::text FROM sync_outbox WHERE revision_id = :id", id=revision.id)
+    for stored in (data, payload):
+        assert_sealed(stored)
+        assert "Ê Đê" not in stored and "Tin Lành" not in stored
+    async with db.session() as session:
+        [outbox] = await national_sync.rows(session=session)
+    assert outbox.payload["data"] == CV
+
+
 def pairs(ring: crypto.KeyRing) -> list[tuple[str, bytes]]:
     return list(ring._keys.items())
 
