@@ -174,7 +174,7 @@ async def batch_document(session: AsyncSession, settings: Settings, task: Task, 
 
 
 # What the batch PDF shows of each revision, as stored: its number and data, the person's name, the data it is
-# compared with (revisions.base_data: the current version, else the previous revision) and its attachments.
+# compared with (revisions.base_data_of: the current version, else the previous revision) and its attachments.
 # Stored data is hashed sealed: a re-sealed row only makes the document render again.
 ITEMS_FINGERPRINT = text("""
     SELECT encode(sha256(convert_to(coalesce(string_agg(json_build_array(
@@ -510,12 +510,13 @@ async def batch_view(viewer: Viewer, task: Task, today: date, *, session: AsyncS
     approval = await approval_of_task(task, session=session)
     decided = {row["revision_id"]: row for row in await items_view(approval.id, session=session)}
     ids = await pending_revision_ids(approval.id, session=session) if task.status == "open" else list(decided)
-    batch = []
-    for revision_id in ids:
-        revision = await session.get(ProfileRevision, revision_id)
-        person = await session.get(Person, revision.person_id)
-        batch.append({"revision": revision, "person": person, "item": decided.get(revision_id),
-                      **await revisions.facts(person, revision, session=session)})
+    found = {revision.id: (person, revision) for revision, person in (await session.execute(
+        select(ProfileRevision, Person).join(Person, Person.id == ProfileRevision.person_id)
+        .where(ProfileRevision.id == any_id(ids)))).all()}
+    pairs = [found[revision_id] for revision_id in ids]
+    facts = await revisions.facts_of(pairs, session=session)
+    batch = [{"revision": revision, "person": person, "item": decided.get(revision.id), **facts[revision.id]}
+             for person, revision in pairs]
     capacity, capacity_error = None, None
     if task.status == "open":
         try:

@@ -1,8 +1,11 @@
 """Scanned documents: PDF, JPEG or PNG, recognised by their bytes, kept with their SHA-256."""
 import hashlib
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
+
+from core.db import any_id
 
 from models import Attachment, ProfileRevision
 from services import archive, audit, permissions
@@ -60,7 +63,7 @@ async def attach(viewer: Viewer, revision_id: int, filename: str, content: bytes
 
 async def of_revision_by_id(revision_id: int, attachment_id: int, *, session: AsyncSession) -> Attachment:
     """One attachment of a revision the caller has already read within the viewer's scope."""
-    attachment = await session.get(Attachment, attachment_id)
+    attachment = await session.get(Attachment, attachment_id, populate_existing=True)  # with its content
     if attachment is None or attachment.revision_id != revision_id:
         raise NotFound("Không tìm thấy tài liệu đính kèm.", "attachment_not_found")
     return attachment
@@ -72,8 +75,19 @@ def _safe_name(filename: str) -> str:
 
 
 async def of_revision(revision_id: int, *, session: AsyncSession) -> list[Attachment]:
-    query = select(Attachment).where(Attachment.revision_id == revision_id).order_by(Attachment.id)
-    return list((await session.execute(query)).scalars())
+    """A revision's attachments without their contents (scans of up to the upload limit each): of_revision_by_id
+    reads one with its content."""
+    return (await of_revisions([revision_id], session=session)).get(revision_id, [])
+
+
+async def of_revisions(revision_ids: list[int], *, session: AsyncSession) -> dict[int, list[Attachment]]:
+    """`of_revision` of many revisions in one query (revision id -> attachments, oldest first)."""
+    query = (select(Attachment).options(defer(Attachment.content, raiseload=True))
+             .where(Attachment.revision_id == any_id(revision_ids)).order_by(Attachment.id))
+    files: dict[int, list[Attachment]] = {}
+    for attachment in (await session.execute(query)).scalars():
+        files.setdefault(attachment.revision_id, []).append(attachment)
+    return files
 
 
 async def listed(revision_ids: list[int], *, session: AsyncSession) -> dict[int, list[tuple[str, str]]]:
@@ -86,9 +100,14 @@ async def listed(revision_ids: list[int], *, session: AsyncSession) -> dict[int,
     return files
 
 
+CARRY_OVER = text("""
+    INSERT INTO attachments (person_id, revision_id, filename, content_type, size, sha256, content, uploaded_by_id,
+                             created_at)
+    SELECT person_id, :to_revision, filename, content_type, size, sha256, content, uploaded_by_id, now()
+    FROM attachments WHERE revision_id = :from_revision ORDER BY id
+""")
+
+
 async def carry_over(from_revision: int, to_revision: int, *, session: AsyncSession) -> None:
-    """A corrected revision keeps the documents already attached to the one returned."""
-    for old in await of_revision(from_revision, session=session):
-        session.add(Attachment(person_id=old.person_id, revision_id=to_revision, filename=old.filename,
-                               content_type=old.content_type, size=old.size, sha256=old.sha256,
-                               content=old.content, uploaded_by_id=old.uploaded_by_id))
+    """A corrected revision keeps the documents already attached to the one returned (copied in the database)."""
+    await session.execute(CARRY_OVER, {"from_revision": from_revision, "to_revision": to_revision})

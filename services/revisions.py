@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import any_id
 from models import Person, ProfileRevision, RevisionChange, Task, User
 from rules.clock import local_date
 from services import archive, audit, cv, documents, notify, permissions
@@ -61,19 +62,9 @@ class FieldDiff:
     changed_by: list[dict] = field(default_factory=list)  # [{username, at, old, new}]
 
 
-async def base_data(person: Person, revision: ProfileRevision, *, session: AsyncSession) -> dict:
-    """What the revision changes: the record's approved version, else the previous revision."""
-    if person.current_revision_id and person.current_revision_id != revision.id:
-        current = await session.get(ProfileRevision, person.current_revision_id)
-        return dict(current.data)
-    previous = (await session.execute(select(ProfileRevision).where(
-        ProfileRevision.person_id == person.id, ProfileRevision.number < revision.number)
-        .order_by(ProfileRevision.number.desc()).limit(1))).scalars().first()
-    return dict(previous.data) if previous else {}
-
-
 async def base_data_of(pairs: list[tuple[Person, ProfileRevision]], *, session: AsyncSession) -> dict[int, dict]:
-    """`base_data` of many revisions at once (revision id → data), in two queries whatever their number."""
+    """What each revision changes (revision id → data): the record's approved version, else the previous revision;
+    two queries whatever their number."""
     current_ids = {p.current_revision_id for p, r in pairs if p.current_revision_id and p.current_revision_id != r.id}
     currents = {r.id: r.data for r in (await session.execute(
         select(ProfileRevision).where(ProfileRevision.id.in_(current_ids or {-1})))).scalars()}
@@ -124,28 +115,50 @@ async def diff_of(person: Person, revision: ProfileRevision, *,
 
 
 async def _diff(person: Person, revision: ProfileRevision, *, session: AsyncSession) -> list[FieldDiff]:
-    old = await base_data(person, revision, session=session)
+    return (await _diffs([(person, revision)], session=session))[revision.id]
+
+
+async def _diffs(pairs: list[tuple[Person, ProfileRevision]], *, session: AsyncSession) -> dict[int, list[FieldDiff]]:
+    """Each revision's changes against its base (base_data_of), with who changed each field and when."""
+    bases = await base_data_of(pairs, session=session)
     rows = (await session.execute(
         select(RevisionChange, User.username).join(User, User.id == RevisionChange.user_id)
-        .where(RevisionChange.revision_id == revision.id).order_by(RevisionChange.at, RevisionChange.id))).all()
-    authors: dict[str, list[dict]] = {}
+        .where(RevisionChange.revision_id == any_id(r.id for _, r in pairs))
+        .order_by(RevisionChange.at, RevisionChange.id))).all()
+    authors: dict[int, dict[str, list[dict]]] = {}
     for change, username in rows:
-        authors.setdefault(change.field, []).append(
+        authors.setdefault(change.revision_id, {}).setdefault(change.field, []).append(
             {"username": username, "at": change.at.isoformat(), "old": change.old, "new": change.new})
-    return [FieldDiff(name, label, old.get(name), revision.data.get(name), authors.get(name, []))
-            for name, (label, _) in cv.FIELDS.items() if old.get(name) != revision.data.get(name)]
+    return {revision.id: _changes(bases[revision.id], revision.data, authors.get(revision.id, {}))
+            for _, revision in pairs}
+
+
+def _changes(old: dict, new: dict, authors: dict[str, list[dict]]) -> list[FieldDiff]:
+    return [FieldDiff(name, label, old.get(name), new.get(name), authors.get(name, []))
+            for name, (label, _) in cv.FIELDS.items() if old.get(name) != new.get(name)]
 
 
 async def facts(person: Person, revision: ProfileRevision, *,
                 session: AsyncSession, viewer: Viewer | None = None) -> dict[str, Any]:
     """What every page about a revision shows: its attachments (with uploaders) and its diff, the sensitive
     values masked unless the viewer may see them (no viewer: masked)."""
-    files = await documents.of_revision(revision.id, session=session)
+    return (await facts_of([(person, revision)], session=session, viewer=viewer))[revision.id]
+
+
+async def facts_of(pairs: list[tuple[Person, ProfileRevision]], *, session: AsyncSession,
+                   viewer: Viewer | None = None) -> dict[int, dict[str, Any]]:
+    """`facts` of many revisions (a head's batch of hundreds) in a handful of queries: revision id -> facts."""
+    files = await documents.of_revisions([r.id for _, r in pairs], session=session)
+    uploader_ids = {f.uploaded_by_id for listed in files.values() for f in listed}
     uploaders = dict((await session.execute(select(User.id, User.username).where(
-        User.id.in_({f.uploaded_by_id for f in files} or {-1})))).all())
-    reveal = viewer is not None and permissions.sees_sensitive(viewer, person)
-    return {"attachments": files, "uploaders": uploaders, "diff": await diff_of(person, revision,
-                                                                                 reveal=reveal, session=session)}
+        User.id == any_id(uploader_ids)))).all())
+    diffs = await _diffs(pairs, session=session)
+    facts = {}
+    for person, revision in pairs:
+        reveal = viewer is not None and permissions.sees_sensitive(viewer, person)
+        facts[revision.id] = {"attachments": files.get(revision.id, []), "uploaders": uploaders,
+                              "diff": diffs[revision.id] if reveal else masked_diff(diffs[revision.id])}
+    return facts
 
 
 # ---- the steps of a revision's workflow ------------------------------------------------------
