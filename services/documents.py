@@ -6,7 +6,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
 from core.db import any_id
-
 from models import Attachment, ProfileRevision
 from services import archive, audit, permissions
 from services.errors import Forbidden, Invalid, NotFound
@@ -91,13 +90,9 @@ async def of_revisions(revision_ids: list[int], *, session: AsyncSession) -> dic
 
 
 async def listed(revision_ids: list[int], *, session: AsyncSession) -> dict[int, list[tuple[str, str]]]:
-    """(filename, SHA-256) of each revision's attachments, without their contents, in one query."""
-    rows = await session.execute(select(Attachment.revision_id, Attachment.filename, Attachment.sha256)
-                                 .where(Attachment.revision_id.in_(revision_ids or [-1])).order_by(Attachment.id))
-    files: dict[int, list[tuple[str, str]]] = {}
-    for revision_id, filename, sha256 in rows:
-        files.setdefault(revision_id, []).append((filename, sha256))
-    return files
+    """(filename, SHA-256) of each revision's attachments (of_revisions), what the signed batch shows."""
+    return {revision_id: [(f.filename, f.sha256) for f in files]
+            for revision_id, files in (await of_revisions(revision_ids, session=session)).items()}
 
 
 CARRY_OVER = text("""
