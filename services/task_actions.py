@@ -19,7 +19,7 @@ from rules.clock import local_date
 from services import steps
 from services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from services.scope import Viewer
-from services.tasks import can_complete, readable_task
+from services.tasks import readable_task_and_candidacy
 from workflows.contracts import CompleteTaskInput, TaskResult
 
 
@@ -36,13 +36,13 @@ class Completion:
 
 async def complete(client: Client, session: AsyncSession, viewer: Viewer, task_id: int, outcome: str,
                    data: dict[str, Any] | None = None) -> Completion:
-    task = await readable_task(viewer, task_id, session=session)
+    task, is_candidate = await readable_task_and_candidacy(viewer, task_id, session=session)
     if task.status != "open":
         raise Conflict("Nhiệm vụ này không còn mở.", "task_not_open")
     kind = steps.get(task.kind)
     if kind.dynamic_actors is not None:  # e.g. the head, or a deputy whose delegation is valid today
         await kind.dynamic_actors.check(session, task.unit_id, viewer.user_id, local_date(datetime.now(UTC)))
-    elif not await can_complete(viewer, task, session=session):
+    elif not is_candidate:
         raise Forbidden("Bạn không được giao nhiệm vụ này.", "not_your_task")
     if outcome not in kind.outcomes:
         raise Invalid(f"Kết quả không hợp lệ; chọn một trong: {', '.join(kind.outcomes)}.", "bad_outcome")

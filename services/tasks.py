@@ -262,10 +262,17 @@ async def inbox(viewer: Viewer, *, session: AsyncSession, scope: str = "mine", s
 
 
 async def readable_task(viewer: Viewer, task_id: int, *, session: AsyncSession) -> Task:
-    task = (await session.execute(tasks_query(viewer, Task.id == task_id))).scalars().first()
-    if task is None:
+    return (await readable_task_and_candidacy(viewer, task_id, session=session))[0]
+
+
+async def readable_task_and_candidacy(viewer: Viewer, task_id: int, *, session: AsyncSession) -> tuple[Task, bool]:
+    """The task and whether the viewer may complete it (can_complete), in one statement."""
+    candidate = exists().where(TaskCandidate.task_id == Task.id, TaskCandidate.user_id == viewer.user_id,
+                               TaskCandidate.can_complete)
+    found = (await session.execute(tasks_query(viewer, Task.id == task_id).add_columns(candidate))).first()
+    if found is None:
         raise NotFound("Không tìm thấy nhiệm vụ hoặc nhiệm vụ nằm ngoài phạm vi của bạn.", "task_not_found")
-    return task
+    return found[0], found[0].status == "open" and found[1]
 
 
 async def can_complete(viewer: Viewer, task: Task, *, session: AsyncSession) -> bool:
