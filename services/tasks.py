@@ -58,8 +58,9 @@ async def _insert_task(inp: OpenTaskInput, now: datetime, *, session: AsyncSessi
         users = await actors.others(users, inp.unit_id, inp.person_id, session=session)
     if kind.dynamic_actors is not None:
         users.update(await kind.dynamic_actors.extra(session, inp.unit_id, local_date(now)))
-    for user_id, reason in users.items():
-        session.add(TaskCandidate(task_id=task.id, user_id=user_id, reason=reason))
+    if users:  # Core rather than ORM objects: the rows are never read back in this session
+        await session.execute(insert(TaskCandidate), [dict(task_id=task.id, user_id=user_id, reason=reason,
+                                                           can_complete=True) for user_id, reason in users.items()])
     due = f" Hạn: {task.due_on:%d/%m/%Y} ({task.legal_basis})." if task.due_on else ""
     await notify.notify(user_ids=set(users), key=f"task{task.id}/open", kind="task",
                         subject=f"Nhiệm vụ mới: {task.title}", body=f"Bạn có nhiệm vụ mới: {task.title}.{due}",
