@@ -68,20 +68,22 @@ async def approval_unit(profile: Profile, unit_id: int, *, session: AsyncSession
 
 
 async def target(revision_id: int, today: date, calendar: WorkingCalendar, *, session: AsyncSession) -> ApprovalInput:
-    revision = await session.get(ProfileRevision, revision_id)
-    person = await session.get(Person, revision.person_id)
+    revision = await session.get(ProfileRevision, revision_id)  # kept in the session: the activity then updates it
+    # two columns, not the whole person (whose sealed columns would be opened)
+    person = (await session.execute(select(Person.id, Person.profile, Person.unit_id)
+                                    .where(Person.id == revision.person_id))).one()
     profile = get_profile(person.profile, on=today)
     unit_id = await approval_unit(profile, person.unit_id, session=session)
-    unit_id = await _above_own_head(unit_id, person, session=session)
+    unit_id = await _above_own_head(unit_id, person.id, session=session)
     month = month_for(profile, today, calendar)
     while await _signed("unit", month, unit_id, session=session):  # the head signed the month: it is closed
         month = next_month(month)
     return ApprovalInput(unit_id=unit_id, month=month, profile=profile.name, profile_version=profile.version)
 
 
-async def _above_own_head(unit_id: int, person: Person, *, session: AsyncSession) -> int:
+async def _above_own_head(unit_id: int, person_id: int, *, session: AsyncSession) -> int:
     """Nobody approves a change to their own record: a head's own change goes to the unit above."""
-    own = await actors.user_of_person(person.id, session=session)
+    own = await actors.user_of_person(person_id, session=session)
     chain = await org.ancestors(unit_id, session=session)
     for unit in chain:
         if own is None or own not in await actors.actor_user_ids("unit_head", unit, None, session=session):
