@@ -276,10 +276,6 @@ async def readable_task_and_candidacy(viewer: Viewer, task_id: int, *, session: 
     return found[0], found[0].status == "open" and found[1]
 
 
-async def can_complete(viewer: Viewer, task: Task, *, session: AsyncSession) -> bool:
-    return task.status == "open" and viewer.user_id in await candidate_ids(task.id, session=session)
-
-
 async def assignee_names(task_ids: list[int], *, session: AsyncSession) -> dict[int, list[str]]:
     rows = await session.execute(
         select(TaskCandidate.task_id, User.username).join(User, User.id == TaskCandidate.user_id)

@@ -21,7 +21,7 @@ router = APIRouter(include_in_schema=False)
 
 async def task_page(request, session, viewer, task_id: int, *, status_code: int = 200, error: str | None = None,
                     errors: dict | None = None, form: dict | None = None):
-    task = await tasks.readable_task(viewer, task_id, session=session)
+    task, can_complete = await tasks.readable_task_and_candidacy(viewer, task_id, session=session)
     kind = steps.get(task.kind)
     person = await people.get(task.subject_person_id, session=session) if task.subject_person_id else None
     revision = await people.working_revision(person.id, session=session) if person else None
@@ -34,7 +34,7 @@ async def task_page(request, session, viewer, task_id: int, *, status_code: int 
         state=deadline_state(task), escalation=escalation_label(task),
         candidates=await tasks.candidates_view(task.id, session=session),
         completed_by=await auth.get_user(task.completed_by_id, session=session) if task.completed_by_id else None,
-        can_complete=await tasks.can_complete(viewer, task, session=session),
+        can_complete=can_complete,
         revision=revision, revision_status=REVISION_STATUSES.get(revision.status, "") if revision else "",
         revision_cv=permissions.shown_cv(viewer, person, revision.data) if revision else {},
         fields=cv.FIELDS, sexes=cv.SEX, error=error, errors=errors or {}, form=form,
