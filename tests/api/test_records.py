@@ -90,8 +90,9 @@ async def test_update_with_document_review_correction_diff_and_approval(api, dev
     this_month = local_date(datetime.now(UTC))
     month = f"{this_month.year + this_month.month // 12}-{this_month.month % 12 + 1:02d}"
     approval = await poll(lambda: _json(head.get("/api/approvals", params={"unit_id": org.units["SYT"], "month": month})),
-                          lambda body: any(r["revision_id"] == revision_id and r["decision"] == "pending"
-                                           for r in body["revisions"]))
+                          # the approval and its items are read by two statements (two snapshots): wait for both
+                          lambda body: body["status"] == "open" and any(
+                              r["revision_id"] == revision_id and r["decision"] == "pending" for r in body["revisions"]))
     assert approval["status"] == "open"
     sign = await open_task(db, approval["workflow_id"], "sign_approval")
     signed = await head.post(f"/api/tasks/{sign.id}/complete",
