@@ -1,13 +1,18 @@
 """The HTTP contract of DESIGN.md, against the real dev server, worker and PostgreSQL."""
 import asyncio
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select, text
 
 from models import Person
+from rules.calendar import WorkingCalendar
+from rules.clock import local_date
 from tests.helpers import CITIZEN_ID, CV_VALID
 
+# Hired today: the account's deadline (7 working days) is then always ahead, and the deadline arithmetic with
+# fixed dates and holidays is checked through /api/deadline below.
 HIRE = {"full_name": "Nguyễn Văn An", "sex": "nam", "date_of_birth": "1995-03-15", "citizen_id": CITIZEN_ID,
-        "hired_on": "2026-11-20", "kind": "cong_chuc", "email": "an@example.vn"}
+        "hired_on": local_date(datetime.now(UTC)).isoformat(), "kind": "cong_chuc", "email": "an@example.vn"}
 
 
 async def poll(client, url: str, ready, tries: int = 100):
@@ -84,7 +89,8 @@ async def test_hire_then_tasks_timeline_and_completion(api, org, db):
     assert again.json()["person_id"] == person_id
 
     task = await open_task_of(hr, "create_account", person_id)
-    assert task["due_on"] == "2026-12-02"  # Fri 20/11/2026 + 7 WD; 24/11 (Ngày Văn hóa Việt Nam) is off
+    account_due = WorkingCalendar().add_working_days(datetime.fromisoformat(HIRE["hired_on"]).date(), 7).isoformat()
+    assert task["due_on"] == account_due
     assert task["due_at"].endswith("+07:00") and "Điều 5 khoản 2" in task["legal_basis"]
     assert task["assignee"] == "hr.syt" and task["escalation_level"] == 0 and task["status"] == "open"
     mine = (await hr.get("/api/tasks", params={"scope": "mine"})).json()
@@ -135,7 +141,7 @@ async def test_hire_then_tasks_timeline_and_completion(api, org, db):
     assert [s["kind"] for s in timeline] == ["create_account", "self_entry", "review_entry"]
     assert all(s["status"] == "done" and s["done_at"] for s in timeline)
     assert timeline[0]["actor"] == "hr.syt" and timeline[1]["actor"] == "an.nguyenvan"
-    assert timeline[0]["on_time"] is True and timeline[0]["due_on"] == "2026-12-02"
+    assert timeline[0]["on_time"] is True and timeline[0]["due_on"] == account_due
     for _ in range(50):
         if (await person.get(f"/api/people/{person_id}")).json()["status"] == "active":
             break
