@@ -15,6 +15,8 @@ from workflows.contracts import CompleteTaskInput, MilestoneInput, OpenedTask, O
 # 1 s backoff; past this many, the workflow's own retry policy applies.
 PERSON_PENDING_ATTEMPTS = 10
 PERSON_PENDING_RETRY = timedelta(milliseconds=100)
+CONCURRENT_CHANGE = Conflict("Dữ liệu vừa được thay đổi bởi thao tác khác; vui lòng tải lại trang.",
+                             "concurrent_change")
 
 
 class TaskActivities(ActivityGroup):
@@ -40,23 +42,35 @@ class TaskActivities(ActivityGroup):
         except DomainError as err:
             raise refuse(err) from err
         except IntegrityError as err:  # a concurrent write won: refuse rather than retry forever
-            raise refuse(Conflict("Dữ liệu vừa được thay đổi bởi thao tác khác; vui lòng tải lại trang.",
-                                  "concurrent_change")) from err
+            raise refuse(CONCURRENT_CHANGE) from err
         await self._mail(f"task{inp.task_id}/")
         return result
 
     @activity.defn(name="tasks.sign")
     async def sign(self, inp: CompleteTaskInput) -> Signed:
-        """Sign what the completion will apply: read, then sign with no transaction open (pyhanko,
-        maybe a remote signing service), then store the signature in a short transaction."""
+        """Sign what the completion will apply. With a key held in the worker and a kind that can, the completion
+        is applied in the same transaction, its writes running while pyhanko signs (tasks.sign_and_complete);
+        otherwise (a token, a remote signing service) the document is signed with no transaction open and the
+        signature stored in a short one, for the completing activity to apply."""
+        at = now()
         try:
             async with self.db.session() as session:
-                to_sign = await tasks.document_to_sign(self.settings, inp, now=now(), session=session)
+                signed = await tasks.applied_signature(inp, session=session) if activity.info().attempt > 1 else None
+                if signed is None:
+                    signing = await tasks.signing(self.settings, inp, now=at, session=session)
+                    if signing.together:
+                        signed = await tasks.sign_and_complete(self.settings, inp, signing, now=at, session=session)
+            if signed is not None:
+                await self._mail(f"task{inp.task_id}/")
+                return signed
+            to_sign = signing.document
             pdf = await to_sign.sign()
             async with self.db.session() as session:
                 return Signed(await tasks.store_signature(inp, to_sign, pdf, session=session))
         except DomainError as err:
             raise refuse(err) from err
+        except IntegrityError as err:
+            raise refuse(CONCURRENT_CHANGE) from err
 
     @activity.defn(name="tasks.remind")
     async def remind(self, inp: MilestoneInput) -> bool:

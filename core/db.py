@@ -9,7 +9,8 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from sqlalchemy import ARRAY, Integer, any_, event, exc, literal
+import psycopg
+from sqlalchemy import ARRAY, Executable, Integer, any_, event, exc, literal
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 
@@ -98,6 +99,43 @@ def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
         except dialect.loaded_dbapi.Error as err:
             # the pool replaces this connection, and the others pooled before now, and retries the checkout
             raise exc.InvalidatePoolError(f"idle connection is dead: {err}") from err
+
+
+class Sent:
+    """A statement sent in pipeline mode; its rows can be read once the pipeline is closed."""
+
+    def __init__(self, cursor: psycopg.AsyncCursor):
+        self._cursor = cursor
+
+    async def rows(self) -> list[tuple]:
+        return await self._cursor.fetchall() if self._cursor.description is not None else []
+
+
+Send = Callable[[Executable, dict], Awaitable[Sent]]
+
+
+@asynccontextmanager
+async def pipelined(session: AsyncSession) -> AsyncIterator[Send]:
+    """Send statements in this unit of work without waiting for each (psycopg's pipeline mode, on the session's
+    own connection and transaction), and go on with other work, such as a signature, while the database runs
+    them; leaving the block waits for them all. Nothing may go through the session inside the block. A write
+    that breaks a constraint raises SQLAlchemy's IntegrityError, as it would through the session."""
+    await session.flush()
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    dialect = connection.dialect
+
+    async def send(statement: Executable, params: dict) -> Sent:
+        compiled = statement.compile(dialect=dialect)
+        cursor = driver.cursor()
+        await cursor.execute(str(compiled), compiled.construct_params(params))
+        return Sent(cursor)
+
+    try:
+        async with driver.pipeline():
+            yield send
+    except psycopg.IntegrityError as err:
+        raise exc.IntegrityError("(pipelined)", None, err) from err
 
 
 def on_rollback(session: AsyncSession, undo: Callable[[], Awaitable[object]]) -> None:

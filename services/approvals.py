@@ -1,15 +1,16 @@
 """The monthly approval: which unit and month a revision belongs to, the batch, the signature."""
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import Settings
-from core.db import any_id
+from core.db import Send, Sent, any_id, pipelined
 from models import (Approval, ApprovalItem, Person, PreparedDocument, ProfileRevision, SignedDocument, Task, Unit,
                     User)
 from models.approvals import APPROVAL_STATUSES
@@ -177,19 +178,21 @@ async def batch_document(session: AsyncSession, settings: Settings, task: Task, 
 
 # What the batch PDF shows of each revision, as stored: its number and data, the person's name, the data it is
 # compared with (revisions.base_data_of: the current version, else the previous revision) and its attachments.
-# Stored data is hashed sealed: a re-sealed row only makes the document render again.
+# The data stands as the row's version (xmin: every write to a row gives it a new one), which costs nothing to
+# read where hashing 1,000 CVs took half of the build: a write that changes nothing shown, such as a re-sealing,
+# only makes the document render again.
 ITEMS_FINGERPRINT = text("""
     SELECT encode(sha256(convert_to(coalesce(string_agg(json_build_array(
-               r.id, r.number, p.full_name, md5(r.data::text), base.id, md5(base.data::text),
+               r.id, r.number, p.full_name, r.xmin::text, base.id, base.xmin::text,
                (SELECT json_agg(json_build_array(a.filename, a.sha256) ORDER BY a.id)
                 FROM attachments a WHERE a.revision_id = r.id))::text, E'\\n' ORDER BY ids.n), ''), 'UTF8')), 'hex')
     FROM unnest(CAST(:ids AS integer[])) WITH ORDINALITY AS ids(id, n)
     JOIN profile_revisions r ON r.id = ids.id
     JOIN people p ON p.id = r.person_id
     LEFT JOIN LATERAL (
-        (SELECT c.id, c.data FROM profile_revisions c WHERE c.id = p.current_revision_id AND c.id <> r.id)
+        (SELECT c.id, c.xmin FROM profile_revisions c WHERE c.id = p.current_revision_id AND c.id <> r.id)
         UNION ALL
-        (SELECT e.id, e.data FROM profile_revisions e
+        (SELECT e.id, e.xmin FROM profile_revisions e
          WHERE e.person_id = p.id AND e.number < r.number
            AND (p.current_revision_id IS NULL OR p.current_revision_id = r.id)
          ORDER BY e.number DESC LIMIT 1)
@@ -259,37 +262,87 @@ async def signed_for(task: Task, inp: CompleteTaskInput, *, session: AsyncSessio
 
 async def sign(settings: Settings, task: Task, inp: CompleteTaskInput,
                now: datetime, *, session: AsyncSession) -> dict[str, Any]:
-    """Apply the signed batch: approved revisions become current and go to the outbox, returned ones
-    go back to their authors. The signature was made before, outside this transaction. Set-wise: a few
+    """Apply a batch signed before, outside this transaction (a token or a remote signing service): approved
+    revisions become current and go to the outbox, returned ones go back to their authors. Set-wise: a few
     statements whatever the batch's size."""
     approval = await approval_of_task(task, session=session)
     signed = await signed_for(task, inp, session=session)
-    decisions, reasons = signed.covers["decisions"], signed.covers["reasons"]
-    pending = await pending_revision_ids(approval.id, session=session)
-    if {str(revision_id) for revision_id in pending} != set(decisions):
+    async with pipelined(session) as send:
+        sent = await _send_batch(approval.id, task.id, signed.covers, now, send)
+    return await _apply_sent(approval, sent, signed.pdf, signed.signer_id, signed.signed_as, now, session=session)
+
+
+async def sign_while_applying(settings: Settings, task: Task, inp: CompleteTaskInput, to_sign: ToSign,
+                              now: datetime, *, session: AsyncSession) -> tuple[bytes, dict[str, Any]]:
+    """`sign` for a key held in this process, in the transaction that built `to_sign`: the batch's statements
+    go to the database first and the PDF is signed while they run (bench/README.md, «Signing»); a batch found
+    changed once they have run rolls it all back. The signed PDF and the completion's result."""
+    approval = await approval_of_task(task, session=session)
+    async with pipelined(session) as send:
+        sent = await _send_batch(approval.id, task.id, to_sign.covers, now, send)
+        pdf = await to_sign.sign()
+    return pdf, await _apply_sent(approval, sent, pdf, inp.actor_user_id, to_sign.signed_as, now, session=session)
+
+
+@dataclass
+class _Sent:
+    decisions: dict[str, str]       # what the signature covers: revision id → approve or return
+    reasons: dict[str, str]
+    approved: list[int]
+    pending: Sent                   # the batch as it was before these writes: (revision id, workflow id)
+    current: Sent | None = None     # MAKE_CURRENT's rows
+    outbox: Sent | None = None      # OUTBOX_INSERT's rows
+
+
+async def _send_batch(approval_id: int, task_id: int, covers: dict[str, Any], now: datetime, send: Send) -> _Sent:
+    """The batch's statements, sent without waiting for them: the batch read as it is (checked by `_apply_sent`),
+    the kept preview dropped (signed: done with), the approved and the returned items and revisions, the
+    people's current versions and the outbox."""
+    decisions, reasons = covers["decisions"], covers["reasons"]
+    approved = [int(key) for key, choice in decisions.items() if choice == "approve"]
+    returned = [int(key) for key, choice in decisions.items() if choice != "approve"]
+    sent = _Sent(decisions, reasons, approved, pending=await send(PENDING, {"approval_id": approval_id}))
+    await send(DELETE_PREPARED, {"task_id": task_id})
+    if returned:
+        await send(RETURN, {"approval_id": approval_id, "ids": returned,
+                            "reasons": [reasons.get(str(i)) for i in returned]})
+    if approved:
+        await send(APPROVE, {"approval_id": approval_id, "ids": approved, "now": now})
+        sent.current = await send(MAKE_CURRENT, {"ids": approved})
+        sent.outbox = await send(national_sync.OUTBOX_INSERT, national_sync.outbox_params(approved))
+    return sent
+
+
+async def _apply_sent(approval: Approval, sent: _Sent, pdf: bytes, signer_id: int, signed_as: str,
+                      now: datetime, *, session: AsyncSession) -> dict[str, Any]:
+    """Once the batch's statements have run: the check that the batch is still the one signed, what follows from
+    the new current versions, the signature kept on the approval, the audit event, and the completion's result."""
+    workflows = dict(await sent.pending.rows())
+    if {str(revision_id) for revision_id in workflows} != set(sent.decisions):
         raise Conflict("Đợt phê duyệt vừa có thay đổi sau khi ký; vui lòng tải lại trang và ký lại.",
                        "batch_changed")
-    await session.execute(delete(PreparedDocument).where(PreparedDocument.task_id == task.id))  # signed: done with
-    workflows = dict((await session.execute(select(ProfileRevision.id, ProfileRevision.workflow_id).where(
-        ProfileRevision.id == any_id(pending)))).all())
-    approved = [i for i in pending if decisions[str(i)] == "approve"]
-    returned = [i for i in pending if decisions[str(i)] != "approve"]
-    await _decide(approval.id, approved, returned, reasons, now, session=session)
-    await _make_current(approved, session=session)
-    outbox_ids = await national_sync.enqueue_approved(approved, session=session)
-    results = [{"revision_id": i, "decision": "approved" if decisions[str(i)] == "approve" else "returned",
-                "reason": reasons.get(str(i)), "workflow_id": workflows[i]} for i in pending]
-    signer = _apply_signature(approval, signed, now)
-    username = (await session.get(User, signer)).username
+    outbox_ids = []
+    if sent.approved:
+        await _after_make_current(await sent.current.rows(), session=session)
+        outbox_ids = await national_sync.outbox_ids(sent.approved, await sent.outbox.rows(), session=session)
+    results = [{"revision_id": i, "decision": "approved" if sent.decisions[str(i)] == "approve" else "returned",
+                "reason": sent.reasons.get(str(i)), "workflow_id": workflow} for i, workflow in workflows.items()]
+    _apply_signature(approval, pdf, signer_id, signed_as, now)
+    username = (await session.get(User, signer_id)).username
     await audit.record(actor=username, action="approval.signed", subject=f"approval:{approval.id}",
                        capacity=approval.signed_as,
                        approved=[r["revision_id"] for r in results if r["decision"] == "approved"],
                        returned=[r["revision_id"] for r in results if r["decision"] == "returned"],
                        sha256=approval.signed_pdf_sha256, late=approval.late, session=session)
     return {"decisions": results, "outbox_ids": outbox_ids, "decided_on": local_date(now).isoformat(),
-            "late": approval.late, "approval_id": approval.id, "signer_id": signer, "signed_as": approval.signed_as}
+            "late": approval.late, "approval_id": approval.id, "signer_id": signer_id, "signed_as": approval.signed_as}
 
 
+PENDING = text("""
+    SELECT i.revision_id, r.workflow_id FROM approval_items i JOIN profile_revisions r ON r.id = i.revision_id
+    WHERE i.approval_id = :approval_id AND i.decision = 'pending' ORDER BY i.id
+""")  # as pending_revision_ids, with each revision's workflow
+DELETE_PREPARED = text("DELETE FROM prepared_documents WHERE task_id = :task_id")
 APPROVE = text("""
     WITH items AS (UPDATE approval_items SET decision = 'approved', reason = NULL
                    WHERE approval_id = :approval_id AND revision_id = ANY(CAST(:ids AS integer[])))
@@ -297,19 +350,13 @@ APPROVE = text("""
 """)  # the items and their revisions in one round trip
 
 
-async def _decide(approval_id: int, approved: list[int], returned: list[int], reasons: dict[str, str],
-                  now: datetime, *, session: AsyncSession) -> None:
-    """The items' decisions and the revisions' statuses: one statement for the approved, one per kind of
-    write for the returned (each with its own reason)."""
-    if approved:
-        await session.execute(APPROVE, {"approval_id": approval_id, "ids": approved, "now": now})
-    if returned:
-        item_ids = dict((await session.execute(select(ApprovalItem.revision_id, ApprovalItem.id).where(
-            ApprovalItem.revision_id == any_id(returned)))).all())
-        await session.execute(update(ApprovalItem), [
-            {"id": item_ids[i], "decision": "returned", "reason": reasons.get(str(i))} for i in returned])
-        await session.execute(update(ProfileRevision), [
-            {"id": i, "status": "returned_by_head", "review_comment": reasons.get(str(i))} for i in returned])
+RETURN = text("""
+    WITH returned AS (SELECT * FROM unnest(CAST(:ids AS integer[]), CAST(:reasons AS text[])) AS r(id, reason)),
+         items AS (UPDATE approval_items i SET decision = 'returned', reason = r.reason FROM returned r
+                   WHERE i.approval_id = :approval_id AND i.revision_id = r.id)
+    UPDATE profile_revisions p SET status = 'returned_by_head', review_comment = r.reason
+    FROM returned r WHERE p.id = r.id
+""")  # each returned item and revision with its own reason, in one round trip
 
 
 # Each person's newest approved revision of the batch, if newer than their current one, becomes what everyone
@@ -337,12 +384,9 @@ if IDENTITY_FIELDS & SENSITIVE_CV_FIELDS:
     raise RuntimeError("MAKE_CURRENT reads the identity fields from the stored JSON: they cannot be sealed")
 
 
-async def _make_current(approved: list[int], *, session: AsyncSession) -> None:
-    """The approved revisions made current, set-wise in the database (no CV passes through Python); a changed name
-    gets its search key, and a changed sex or birth date moves the retirement dates (rare: a corrected record)."""
-    if not approved:
-        return
-    changed = (await session.execute(MAKE_CURRENT, {"ids": approved})).all()
+async def _after_make_current(changed: list[tuple], *, session: AsyncSession) -> None:
+    """What MAKE_CURRENT's returned rows call for: a changed name gets its search key, and a changed sex or birth
+    date moves the retirement dates (rare: a corrected record). No CV passes through Python."""
     renamed = [(person_id, name) for person_id, name, old_name, *_ in changed if name != old_name]
     if renamed:
         await session.execute(update(Person), [{"id": person_id, "search_name": search_key(name)}
@@ -353,12 +397,11 @@ async def _make_current(approved: list[int], *, session: AsyncSession) -> None:
             await retirement.identity_changed(person, old_sex, old_born, session=session)
 
 
-def _apply_signature(approval: Approval, signed: SignedDocument, now: datetime) -> int:
-    approval.signed_pdf, approval.signed_pdf_sha256 = signed.pdf, signed.sha256
-    approval.signed_at, approval.signed_by_id, approval.signed_as = now, signed.signer_id, signed.signed_as
+def _apply_signature(approval: Approval, pdf: bytes, signer_id: int, signed_as: str, now: datetime) -> None:
+    approval.signed_pdf, approval.signed_pdf_sha256 = pdf, hashlib.sha256(pdf).hexdigest()
+    approval.signed_at, approval.signed_by_id, approval.signed_as = now, signer_id, signed_as
     approval.late = bool(approval.due_at and now > approval.due_at) or approval.late
     approval.status = "signed"
-    return signed.signer_id
 
 
 def _batch_entry(person: Person, revision: ProfileRevision, changes: list[revisions.FieldDiff],
@@ -462,7 +505,8 @@ async def sign_province(settings: Settings, task: Task, inp: CompleteTaskInput,
     if [unit_approval.id for unit_approval, _ in units] != signed.covers["units"]:
         raise Conflict("Có đơn vị vừa ký phê duyệt sau khi bản cấp tỉnh được ký; vui lòng tải lại trang và ký lại.",
                        "batch_changed")
-    signer = await session.get(User, _apply_signature(approval, signed, now))
+    _apply_signature(approval, signed.pdf, signed.signer_id, signed.signed_as, now)
+    signer = await session.get(User, signed.signer_id)
     await audit.record(actor=signer.username, action="approval.province_signed",
                        subject=f"approval:{approval.id}", units=[u.code for _, u in units], late=approval.late, session=session)
     return {"units": [u.code for _, u in units], "late": approval.late, "approval_id": approval.id}

@@ -55,6 +55,7 @@ OUTBOX_INSERT = text("""
            body.payload, 'pending', 0, :created_at
     FROM unnest(CAST(:revision_ids AS integer[])) AS ids(id)
     JOIN profile_revisions r ON r.id = ids.id AND r.status = 'approved'
+                            AND NOT r.data ?| CAST(:sensitive AS text[])  -- held in clear: sealed first (outbox_ids)
     JOIN people p ON p.id = r.person_id
     CROSS JOIN LATERAL (SELECT jsonb_build_object(
         'citizen_id', p.citizen_id, 'full_name', p.full_name, 'revision', r.number, 'data', r.data,
@@ -72,31 +73,46 @@ async def enqueue_approved(revision_ids: list[int], *, session: AsyncSession) ->
     one statement, each created once; their ids in the order given."""
     if not revision_ids:
         return []
-    await _seal_legacy(revision_ids, session=session)
-    created = await session.execute(OUTBOX_INSERT, {"revision_ids": list(revision_ids),
-                                                    "created_at": datetime.now(UTC)})
-    ids = dict(created.all())
-    queued_before = [revision_id for revision_id in revision_ids if revision_id not in ids]  # a retried application
-    if queued_before:
+    created = await session.execute(OUTBOX_INSERT, outbox_params(revision_ids))
+    return await outbox_ids(revision_ids, created.all(), session=session)
+
+
+def outbox_params(revision_ids: list[int]) -> dict:
+    """OUTBOX_INSERT's parameters (the statement may also be sent in pipeline mode: core.db.pipelined)."""
+    return {"revision_ids": list(revision_ids), "created_at": datetime.now(UTC),
+            "sensitive": sorted(SENSITIVE_CV_FIELDS)}
+
+
+async def outbox_ids(revision_ids: list[int], created: list[tuple], *, session: AsyncSession) -> list[int]:
+    """The outbox ids of these revisions, given OUTBOX_INSERT's rows: a revision queued by an earlier attempt keeps
+    its row, one still holding sensitive items in clear is sealed and then queued, and one not approved (or gone)
+    fails the transaction, with nothing queued. In the order given."""
+    ids = dict(created)
+    left = [revision_id for revision_id in revision_ids if revision_id not in ids]
+    if left:  # a retried application
         ids.update((await session.execute(select(SyncOutbox.revision_id, SyncOutbox.id).where(
-            SyncOutbox.revision_id == any_id(queued_before)))).all())
-    missing = [revision_id for revision_id in revision_ids if revision_id not in ids]
-    if missing:  # not approved (or gone): nothing of the batch is queued, the transaction fails
+            SyncOutbox.revision_id == any_id(left)))).all())
+        left = [revision_id for revision_id in left if revision_id not in ids]
+    if left and await _seal_legacy(left, session=session):
+        ids.update((await session.execute(OUTBOX_INSERT, outbox_params(left))).all())
+        left = [revision_id for revision_id in left if revision_id not in ids]
+    if left:
         raise Invalid("Chỉ hồ sơ đã được phê duyệt (ký số) mới được đồng bộ lên CSDL quốc gia.",
-                      "sync_not_approved", revision_id=missing[0])
+                      "sync_not_approved", revision_id=left[0])
     return [ids[revision_id] for revision_id in revision_ids]
 
 
-async def _seal_legacy(revision_ids: list[int], *, session: AsyncSession) -> None:
+async def _seal_legacy(revision_ids: list[int], *, session: AsyncSession) -> bool:
     """Seal the revisions written before the encryption that still hold sensitive items in clear (their next
-    write seals them, models/sealed.py): the outbox copies the revision's data as stored."""
+    write seals them, models/sealed.py): the outbox copies the revision's data as stored. True if any was."""
     plain = (await session.execute(select(ProfileRevision).where(
         ProfileRevision.id == any_id(revision_ids),
-        ProfileRevision.data.op("?|")(cast(list(SENSITIVE_CV_FIELDS), ARRAY(Text)))))).scalars().all()
+        ProfileRevision.data.op("?|")(cast(sorted(SENSITIVE_CV_FIELDS), ARRAY(Text)))))).scalars().all()
     for revision in plain:
         flag_modified(revision, "data")
     if plain:
         await session.flush()
+    return bool(plain)
 
 
 async def get(outbox_id: int, *, session: AsyncSession) -> SyncOutbox | None:

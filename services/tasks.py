@@ -19,7 +19,7 @@ from services.actors import actor_user_ids, candidate_ids
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.scope import Viewer, candidate_task_ids, task_reach, task_scope_params, tasks_query, visible_task_ids
 from services.signing import ToSign
-from workflows.contracts import CompleteTaskInput, OpenedTask, OpenTaskInput, TaskResult
+from workflows.contracts import CompleteTaskInput, OpenedTask, OpenTaskInput, Signed, TaskResult
 
 DUE_SOON_DAYS = 3
 
@@ -81,6 +81,32 @@ async def complete_task(settings: Settings, inp: CompleteTaskInput,
             return _result(task)
     kind = _check_completion(task, inp, is_candidate)
     result = await kind.effect(session, settings, task, inp, now)
+    return await _done(task, actor, inp, result, now, session=session)
+
+
+async def sign_and_complete(settings: Settings, inp: CompleteTaskInput, signing: "Signing",
+                            *, session: AsyncSession, now: datetime) -> Signed:
+    """Sign and apply in the transaction `signing` was read in (`signing.together`): the effect's statements run
+    while the document is signed (the kind's `effect_signing`), then the signature is kept and the task done."""
+    task, document = signing.task, signing.document
+    pdf, result = await signing.kind.effect_signing(session, settings, task, inp, document, now)
+    signature_id = await store_signature(inp, document, pdf, session=session)
+    return Signed(signature_id, await _done(task, signing.actor, inp, result, now, session=session))
+
+
+async def applied_signature(inp: CompleteTaskInput, *, session: AsyncSession) -> Signed | None:
+    """What `sign_and_complete` returned if it applied this very completion (a retried signing activity)."""
+    task = await session.get(Task, inp.task_id)
+    if task is None or task.status != "done" or (task.outcome, task.completed_by_id) != (inp.outcome,
+                                                                                         inp.actor_user_id):
+        return None
+    signature_id = (await session.execute(select(func.max(SignedDocument.id)).where(
+        SignedDocument.task_id == task.id, SignedDocument.signer_id == inp.actor_user_id))).scalar()
+    return Signed(signature_id, _result(task)) if signature_id is not None else None
+
+
+async def _done(task: Task, actor: str | None, inp: CompleteTaskInput, result: dict[str, Any], now: datetime, *,
+                session: AsyncSession) -> TaskResult:
     task.status, task.outcome = "done", inp.outcome
     task.completed_by_id, task.completed_at = inp.actor_user_id, now
     task.comment = inp.data.get("comment") or None
@@ -117,9 +143,33 @@ def _check_completion(task: Task | None, inp: CompleteTaskInput, is_candidate: b
 
 async def document_to_sign(settings: Settings, inp: CompleteTaskInput, *,
                            session: AsyncSession, now: datetime) -> ToSign:
-    """What the completion's signer signs, read without locking the task (signing takes time)."""
+    """What the completion's signer signs, read without locking the task."""
     task, _, is_candidate = await _task_and_actor(inp, lock=False, session=session)
     kind = _check_completion(task, inp, is_candidate)
+    return await _document(settings, kind, task, inp, session=session, now=now)
+
+
+@dataclass
+class Signing:
+    """A completion's signature to make: the locked task, its kind, the document, and whether to sign in this
+    same transaction and apply the effect with it (`sign_and_complete`: the kind can, and the key is held in
+    this process) or to sign with no transaction open (a token, a remote signing service) and apply later."""
+    task: Task
+    actor: str | None
+    kind: steps.StepKind
+    document: ToSign
+    together: bool
+
+
+async def signing(settings: Settings, inp: CompleteTaskInput, *, session: AsyncSession, now: datetime) -> Signing:
+    task, actor, is_candidate = await _task_and_actor(inp, lock=True, session=session)
+    kind = _check_completion(task, inp, is_candidate)
+    document = await _document(settings, kind, task, inp, session=session, now=now)
+    return Signing(task, actor, kind, document, kind.effect_signing is not None and document.in_process)
+
+
+async def _document(settings: Settings, kind: steps.StepKind, task: Task, inp: CompleteTaskInput, *,
+                    session: AsyncSession, now: datetime) -> ToSign:
     if kind.document is None:
         raise Invalid("Nhiệm vụ này không cần ký số.", "nothing_to_sign")
     return await kind.document(session, settings, task, inp, now)

@@ -90,8 +90,10 @@ class TaskResult:
 
 @dataclass
 class Signed:
-    """The signature the signing activity stored for a completion (its id joins the Update's data)."""
+    """The signature the signing activity stored for a completion (its id joins the Update's data), and the
+    completion itself when the activity applied it in the same transaction (a key held in the worker)."""
     signature_id: int
+    completed: TaskResult | None = None
 
 
 @dataclass

@@ -115,13 +115,16 @@ class HumanTasks:
     async def complete(self, update: CompleteTaskInput) -> TaskResult:
         self.completing.add(update.task_id)
         try:
+            result = None
             if update.task_id in self.signing:
                 signed = await workflow.execute_activity(
                     calls.sign_task, update, start_to_close_timeout=SIGN_TIMEOUT, retry_policy=SIGN_RETRY)
                 update = CompleteTaskInput(update.task_id, update.outcome, update.actor_user_id,
                                            {**update.data, "signature_id": signed.signature_id})
-            result = await workflow.execute_activity(
-                calls.complete_task, update, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=COMPLETE_RETRY)
+                result = signed.completed  # applied with the signature, or still to apply
+            if result is None:
+                result = await workflow.execute_activity(
+                    calls.complete_task, update, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=COMPLETE_RETRY)
         except ActivityError as err:  # the effect was refused (e.g. invalid data): the task stays open
             cause = err.cause if isinstance(err.cause, ApplicationError) else None
             refusal = cause is not None and cause.details and isinstance(cause.details[0], dict)

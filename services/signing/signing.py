@@ -101,6 +101,12 @@ class ToSign:
     covers: dict[str, Any] = field(default_factory=dict)
     seal: Signer | None = None  # the agency's signature after the signer's (Nghị định 30/2020 Đ32)
 
+    @property
+    def in_process(self) -> bool:
+        """Signed with a key held in this process (a key file), not through a token's or a remote service's
+        session, so quick and local enough to sign inside a transaction."""
+        return all(getattr(signer, "session", None) is None for signer in (self.signer, self.seal) if signer)
+
     async def sign(self) -> bytes:
         signed = await async_sign_pdf(self.pdf, self.signer, field_name=self.field_name, reason=self.reason,
                                       location=self.location)

@@ -42,6 +42,9 @@ Title = Callable[[AsyncSession, str, OpenTaskInput, Person | None], Awaitable[st
 FormData = Callable[[Any], tuple[dict[str, Any], dict[str, Any]]]
 Milestone = Callable[[AsyncSession, Task], Awaitable[None]]
 Document = Callable[[AsyncSession, Settings, Task, CompleteTaskInput, datetime], Awaitable[ToSign]]
+# the effect with the signature made inside it, while its writes run: the signed PDF and the result
+EffectSigning = Callable[[AsyncSession, Settings, Task, CompleteTaskInput, ToSign, datetime],
+                         Awaitable[tuple[bytes, dict[str, Any]]]]
 
 
 async def comment_only(session: AsyncSession, task: Task, outcome: str, data: dict) -> Prepared:
@@ -114,6 +117,8 @@ class StepKind:
     on_milestone: Mapping[str, Milestone] = field(default_factory=dict)  # e.g. escalate_sonoivu
     # what the signing activity signs before the completion (its own activity, timeout and retries)
     document: Document | None = None
+    # the effect and the signature in one transaction, for a key held in the worker (services/tasks.sign_and_complete)
+    effect_signing: EffectSigning | None = None
 
     def outcome_label(self, outcome: str | None) -> str | None:
         return self.outcomes[outcome].label if outcome in self.outcomes else outcome

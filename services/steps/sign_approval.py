@@ -11,6 +11,7 @@ from rules.clock import local_date
 from services import actors, approvals, delegations
 from services.errors import Invalid
 from services.scope import Viewer
+from services.signing import ToSign
 from services.steps.base import DynamicActors, Outcome, Prepared, StepKind, month_title
 from workflows.contracts import CompleteTaskInput, TaskResult
 
@@ -26,6 +27,11 @@ async def prepare(session: AsyncSession, task: Task, outcome: str, data: dict) -
 async def effect(session: AsyncSession, settings: Settings, task: Task, inp: CompleteTaskInput,
                  now: datetime) -> dict[str, Any]:
     return await approvals.sign(settings, task, inp, now, session=session)
+
+
+async def effect_signing(session: AsyncSession, settings: Settings, task: Task, inp: CompleteTaskInput,
+                         to_sign: ToSign, now: datetime) -> tuple[bytes, dict[str, Any]]:
+    return await approvals.sign_while_applying(settings, task, inp, to_sign, now, session=session)
 
 
 async def batch_context(session: AsyncSession, viewer: Viewer, task: Task, person: Person | None) -> dict:
@@ -69,4 +75,5 @@ KIND = StepKind(
     done_message=signed_message,
     on_milestone={"escalate_sonoivu": mark_late},
     document=approvals.batch_document,
+    effect_signing=effect_signing,
 )

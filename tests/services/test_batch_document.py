@@ -5,7 +5,8 @@ from datetime import date
 import pytest
 from sqlalchemy import select, update
 
-from models import ApprovalItem, AuditEvent, Person, PreparedDocument, ProfileRevision, SyncOutbox
+from models import (ApprovalItem, AuditEvent, Person, PreparedDocument, ProfileRevision, SignedDocument, SyncOutbox,
+                    Task)
 from services import audit, national_sync, tasks
 from services.errors import Conflict, Invalid
 from services.people import search_key
@@ -24,10 +25,20 @@ async def preview(db, settings, task_id: int, data: dict) -> bytes:
         return await tasks.preview_document(settings, head, task_id, "sign", data, session=session, now=NOW)
 
 
-async def sign_and_apply(db, settings, task_id: int, data: dict):
-    """What the tasks.sign and tasks.complete activities do: (the signed document, its PDF, the result)."""
+async def sign_and_apply(db, settings, task_id: int, data: dict, *, together: bool = False):
+    """What the tasks.sign and tasks.complete activities do: (the signed document, its PDF, the result). Apart,
+    as for a token or a remote signing service: signed with no transaction open, applied by the completion;
+    together, as for a key held in the worker: signed while the batch's statements run, in one transaction."""
     head = await viewer(db, "head.syt")
     inp = CompleteTaskInput(task_id, "sign", head.user_id, data)
+    if together:
+        async with db.session() as session:
+            signing = await tasks.signing(settings, inp, session=session, now=NOW)
+            assert signing.together
+            signed = await tasks.sign_and_complete(settings, inp, signing, session=session, now=NOW)
+        async with db.session() as session:
+            kept = await session.get(SignedDocument, signed.signature_id)
+        return signing.document, kept.pdf, signed.completed
     async with db.session() as session:
         to_sign = await tasks.document_to_sign(settings, inp, session=session, now=NOW)
     pdf = await to_sign.sign()
@@ -39,13 +50,14 @@ async def sign_and_apply(db, settings, task_id: int, data: dict):
     return to_sign, pdf, result
 
 
-async def test_the_head_signs_the_very_bytes_she_previewed(db, org, settings, tmp_path):
+@pytest.mark.parametrize("together", [False, True], ids=["signed-apart", "signed-while-applying"])
+async def test_the_head_signs_the_very_bytes_she_previewed(db, org, settings, tmp_path, together):
     task_id, waiting = await batch_to_sign(db, org, 3)
     previewed = await preview(db, settings, task_id, approve_all(waiting))
     text = pdf_text(previewed, tmp_path)
     assert "Nguyễn Văn Thử 1" in text and "Nguyễn Văn Thử 3" in text and "Số hồ sơ trong đợt: 3" in text
 
-    to_sign, signed, result = await sign_and_apply(db, settings, task_id, approve_all(waiting))
+    to_sign, signed, result = await sign_and_apply(db, settings, task_id, approve_all(waiting), together=together)
     assert to_sign.pdf == previewed
     [report] = validate_pdf(signed)
     assert report.intact and report.valid
@@ -76,7 +88,8 @@ async def test_a_batch_changed_since_the_preview_is_rendered_again(db, org, sett
     assert signed.startswith(again)
 
 
-async def test_the_signature_applies_every_effect_set_wise(db, org, settings):
+@pytest.mark.parametrize("together", [False, True], ids=["signed-apart", "signed-while-applying"])
+async def test_the_signature_applies_every_effect_set_wise(db, org, settings, together):
     task_id, waiting = await batch_to_sign(db, org, 4)
     async with db.session() as session:  # one change moves the date of birth: the retirement plan must hear of it
         revision = await session.get(ProfileRevision, waiting[0])
@@ -85,7 +98,8 @@ async def test_the_signature_applies_every_effect_set_wise(db, org, settings):
         renamed.data = {**renamed.data, "full_name": "Đặng Thị Ánh Tuyết"}
     data = {"decisions": {**{str(i): "approve" for i in waiting[:3]}, str(waiting[3]): "return"},
             "reasons": {str(waiting[3]): "Sai hệ số lương"}}
-    _, signed, result = await sign_and_apply(db, settings, task_id, data)
+    _, signed, result = await sign_and_apply(db, settings, task_id, data, together=together)
+    assert [report.valid for report in validate_pdf(signed)] == [True]
     async with db.session() as session:
         rows = {r.id: r for r in (await session.execute(select(ProfileRevision).where(
             ProfileRevision.id.in_(waiting)))).scalars()}
@@ -140,6 +154,25 @@ async def test_a_signature_that_no_longer_covers_the_pending_items_applies_nothi
         statuses = (await session.execute(select(ProfileRevision.status).where(
             ProfileRevision.id.in_(waiting)))).scalars().all()
     assert set(statuses) == {"ready"}
+
+
+async def test_a_batch_changed_while_it_is_signed_and_applied_applies_nothing(db, org, settings):
+    task_id, waiting = await batch_to_sign(db, org, 2)
+    head = await viewer(db, "head.syt")
+    inp = CompleteTaskInput(task_id, "sign", head.user_id, approve_all(waiting))
+    with pytest.raises(Conflict) as refused:
+        async with db.session() as session:
+            signing = await tasks.signing(settings, inp, session=session, now=NOW)
+            await batch_to_sign(db, org, 1, first=3)  # a revision joins, committed, while this transaction runs
+            await tasks.sign_and_complete(settings, inp, signing, session=session, now=NOW)
+    assert refused.value.code == "batch_changed"
+    async with db.session() as session:
+        statuses = (await session.execute(select(ProfileRevision.status).where(
+            ProfileRevision.id.in_(waiting)))).scalars().all()
+        task = await session.get(Task, task_id)
+        signatures = (await session.execute(select(SignedDocument.id).where(SignedDocument.task_id == task_id))).all()
+        queued = (await session.execute(select(SyncOutbox.id))).all()
+    assert set(statuses) == {"ready"} and task.status == "open" and signatures == [] and queued == []
 
 
 async def test_a_batch_queued_twice_in_the_outbox_keeps_one_row_each(db, org):
