@@ -55,11 +55,13 @@ class TaskActivities(ActivityGroup):
         at = now()
         try:
             async with self.db.session() as session:
-                signed = await tasks.applied_signature(inp, session=session) if activity.info().attempt > 1 else None
-                if signed is None:
-                    signing = await tasks.signing(self.settings, inp, now=at, session=session)
-                    if signing.together:
-                        signed = await tasks.sign_and_complete(self.settings, inp, signing, now=at, session=session)
+                signing = await tasks.signing(self.settings, inp, now=at, session=session)
+                if isinstance(signing, Signed):  # applied by an earlier or overlapping attempt
+                    signed = signing
+                elif signing.together:
+                    signed = await tasks.sign_and_complete(self.settings, inp, signing, now=at, session=session)
+                else:
+                    signed = None
             if signed is not None:
                 await self._mail(f"task{inp.task_id}/")
                 return signed

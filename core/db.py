@@ -118,8 +118,8 @@ Send = Callable[[Executable, dict], Awaitable[Sent]]
 async def pipelined(session: AsyncSession) -> AsyncIterator[Send]:
     """Send statements in this unit of work without waiting for each (psycopg's pipeline mode, on the session's
     own connection and transaction), and go on with other work, such as a signature, while the database runs
-    them; leaving the block waits for them all. Nothing may go through the session inside the block. A write
-    that breaks a constraint raises SQLAlchemy's IntegrityError, as it would through the session."""
+    them; leaving the block waits for them all. Nothing may go through the session inside the block. A statement
+    that fails raises SQLAlchemy's error for it (IntegrityError, OperationalError, ...), as through the session."""
     await session.flush()
     connection = await session.connection()
     driver = (await connection.get_raw_connection()).driver_connection
@@ -134,8 +134,8 @@ async def pipelined(session: AsyncSession) -> AsyncIterator[Send]:
     try:
         async with driver.pipeline():
             yield send
-    except psycopg.IntegrityError as err:
-        raise exc.IntegrityError("(pipelined)", None, err) from err
+    except psycopg.Error as err:
+        raise exc.DBAPIError.instance("(pipelined)", None, err, psycopg.Error, dialect=dialect) from err
 
 
 def on_rollback(session: AsyncSession, undo: Callable[[], Awaitable[object]]) -> None:

@@ -324,7 +324,8 @@ async def _apply_sent(approval: Approval, sent: _Sent, pdf: bytes, signer_id: in
     outbox_ids = []
     if sent.approved:
         await _after_make_current(await sent.current.rows(), session=session)
-        outbox_ids = await national_sync.outbox_ids(sent.approved, await sent.outbox.rows(), session=session)
+        approved = [i for i in workflows if sent.decisions[str(i)] == "approve"]  # in the batch's order
+        outbox_ids = await national_sync.outbox_ids(approved, await sent.outbox.rows(), session=session)
     results = [{"revision_id": i, "decision": "approved" if sent.decisions[str(i)] == "approve" else "returned",
                 "reason": sent.reasons.get(str(i)), "workflow_id": workflow} for i, workflow in workflows.items()]
     _apply_signature(approval, pdf, signer_id, signed_as, now)

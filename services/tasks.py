@@ -94,17 +94,6 @@ async def sign_and_complete(settings: Settings, inp: CompleteTaskInput, signing:
     return Signed(signature_id, await _done(task, signing.actor, inp, result, now, session=session))
 
 
-async def applied_signature(inp: CompleteTaskInput, *, session: AsyncSession) -> Signed | None:
-    """What `sign_and_complete` returned if it applied this very completion (a retried signing activity)."""
-    task = await session.get(Task, inp.task_id)
-    if task is None or task.status != "done" or (task.outcome, task.completed_by_id) != (inp.outcome,
-                                                                                         inp.actor_user_id):
-        return None
-    signature_id = (await session.execute(select(func.max(SignedDocument.id)).where(
-        SignedDocument.task_id == task.id, SignedDocument.signer_id == inp.actor_user_id))).scalar()
-    return Signed(signature_id, _result(task)) if signature_id is not None else None
-
-
 async def _done(task: Task, actor: str | None, inp: CompleteTaskInput, result: dict[str, Any], now: datetime, *,
                 session: AsyncSession) -> TaskResult:
     task.status, task.outcome = "done", inp.outcome
@@ -161,8 +150,18 @@ class Signing:
     together: bool
 
 
-async def signing(settings: Settings, inp: CompleteTaskInput, *, session: AsyncSession, now: datetime) -> Signing:
+async def signing(settings: Settings, inp: CompleteTaskInput, *, session: AsyncSession,
+                  now: datetime) -> Signing | Signed:
+    """The signature to make, or, when this very completion is already applied with its signature (a retried
+    attempt of the signing activity, or one that overlapped the attempt that committed), what that attempt
+    returned."""
     task, actor, is_candidate = await _task_and_actor(inp, lock=True, session=session)
+    if task is not None and task.status == "done" and (task.outcome, task.completed_by_id) == (inp.outcome,
+                                                                                               inp.actor_user_id):
+        signature_id = (await session.execute(select(func.max(SignedDocument.id)).where(
+            SignedDocument.task_id == task.id, SignedDocument.signer_id == inp.actor_user_id))).scalar()
+        if signature_id is not None:
+            return Signed(signature_id, _result(task))
     kind = _check_completion(task, inp, is_candidate)
     document = await _document(settings, kind, task, inp, session=session, now=now)
     return Signing(task, actor, kind, document, kind.effect_signing is not None and document.in_process)
