@@ -288,10 +288,9 @@ async def sign_while_applying(settings: Settings, task: Task, inp: CompleteTaskI
 class _Sent:
     decisions: dict[str, str]       # what the signature covers: revision id → approve or return
     reasons: dict[str, str]
-    approved: list[int]
     pending: Sent                   # the batch as it was before these writes: (revision id, workflow id)
-    current: Sent | None = None     # MAKE_CURRENT's rows
-    outbox: Sent | None = None      # OUTBOX_INSERT's rows
+    current: Sent | None = None     # MAKE_CURRENT's rows, if any revision is approved
+    outbox: Sent | None = None      # OUTBOX_INSERT's rows, likewise
 
 
 async def _send_batch(approval_id: int, task_id: int, covers: dict[str, Any], now: datetime, send: Send) -> _Sent:
@@ -301,7 +300,7 @@ async def _send_batch(approval_id: int, task_id: int, covers: dict[str, Any], no
     decisions, reasons = covers["decisions"], covers["reasons"]
     approved = [int(key) for key, choice in decisions.items() if choice == "approve"]
     returned = [int(key) for key, choice in decisions.items() if choice != "approve"]
-    sent = _Sent(decisions, reasons, approved, pending=await send(PENDING, {"approval_id": approval_id}))
+    sent = _Sent(decisions, reasons, pending=await send(PENDING, {"approval_id": approval_id}))
     await send(DELETE_PREPARED, {"task_id": task_id})
     if returned:
         await send(RETURN, {"approval_id": approval_id, "ids": returned,
@@ -322,7 +321,7 @@ async def _apply_sent(approval: Approval, sent: _Sent, pdf: bytes, signer_id: in
         raise Conflict("Đợt phê duyệt vừa có thay đổi sau khi ký; vui lòng tải lại trang và ký lại.",
                        "batch_changed")
     outbox_ids = []
-    if sent.approved:
+    if sent.current is not None:
         await _after_make_current(await sent.current.rows(), session=session)
         approved = [i for i in workflows if sent.decisions[str(i)] == "approve"]  # in the batch's order
         outbox_ids = await national_sync.outbox_ids(approved, await sent.outbox.rows(), session=session)

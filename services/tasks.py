@@ -76,9 +76,8 @@ async def complete_task(settings: Settings, inp: CompleteTaskInput,
                         *, session: AsyncSession, now: datetime) -> TaskResult:
     """Apply a completion and its effect in one transaction; a retry returns the same result."""
     task, actor, is_candidate = await _task_and_actor(inp, lock=True, session=session)
-    if task is not None and task.status == "done":
-        if task.outcome == inp.outcome and task.completed_by_id == inp.actor_user_id:
-            return _result(task)
+    if _done_by(task, inp):
+        return _result(task)
     kind = _check_completion(task, inp, is_candidate)
     result = await kind.effect(session, settings, task, inp, now)
     return await _done(task, actor, inp, result, now, session=session)
@@ -92,6 +91,12 @@ async def sign_and_complete(settings: Settings, inp: CompleteTaskInput, signing:
     pdf, result = await signing.kind.effect_signing(session, settings, task, inp, document, now)
     signature_id = await store_signature(inp, document, pdf, session=session)
     return Signed(signature_id, await _done(task, signing.actor, inp, result, now, session=session))
+
+
+def _done_by(task: Task | None, inp: CompleteTaskInput) -> bool:
+    """The task is already done by this very completion (a retried or overlapping attempt)."""
+    return (task is not None and task.status == "done"
+            and (task.outcome, task.completed_by_id) == (inp.outcome, inp.actor_user_id))
 
 
 async def _done(task: Task, actor: str | None, inp: CompleteTaskInput, result: dict[str, Any], now: datetime, *,
@@ -156,8 +161,7 @@ async def signing(settings: Settings, inp: CompleteTaskInput, *, session: AsyncS
     attempt of the signing activity, or one that overlapped the attempt that committed), what that attempt
     returned."""
     task, actor, is_candidate = await _task_and_actor(inp, lock=True, session=session)
-    if task is not None and task.status == "done" and (task.outcome, task.completed_by_id) == (inp.outcome,
-                                                                                               inp.actor_user_id):
+    if _done_by(task, inp):
         signature_id = (await session.execute(select(func.max(SignedDocument.id)).where(
             SignedDocument.task_id == task.id, SignedDocument.signer_id == inp.actor_user_id))).scalar()
         if signature_id is not None:
