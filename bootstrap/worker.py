@@ -3,6 +3,7 @@ from temporalio.client import Client
 from temporalio.worker import PollerBehaviorSimpleMaximum, Worker
 
 from activities import all_activities
+from bootstrap.sandbox import CompiledOnceSandboxRunner
 from core.config import Settings
 from core.db import Database
 from workflows.arrival import ArrivalWorkflow
@@ -41,6 +42,7 @@ def build_worker(client: Client, db: Database, settings: Settings, *, task_queue
         client,
         task_queue=task_queue or settings.task_queue,
         workflows=workflow_classes(),
+        workflow_runner=CompiledOnceSandboxRunner(),
         activities=all_activities(db, settings, client),
         **worker_options(settings),
     )
