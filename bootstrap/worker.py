@@ -27,8 +27,10 @@ def workflow_classes() -> list:
 
 
 def worker_options(settings: Settings) -> dict:
-    """The Worker's sizes (HOSO_WORKER_*), shared by bench/province.py so the benchmark measures them."""
+    """The Worker's sizes (HOSO_WORKER_*) and its sandbox, shared by bench/province.py so the benchmark measures
+    them."""
     return dict(
+        workflow_runner=CompiledOnceSandboxRunner(),
         max_cached_workflows=settings.worker_max_cached_workflows,
         max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
         max_concurrent_activities=settings.worker_max_concurrent_activities,
@@ -42,7 +44,6 @@ def build_worker(client: Client, db: Database, settings: Settings, *, task_queue
         client,
         task_queue=task_queue or settings.task_queue,
         workflows=workflow_classes(),
-        workflow_runner=CompiledOnceSandboxRunner(),
         activities=all_activities(db, settings, client),
         **worker_options(settings),
     )
