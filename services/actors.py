@@ -1,7 +1,7 @@
 """Who acts for a role at a unit, who holds a written delegation, who is a task's candidate."""
 from datetime import date
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Delegation, RoleGrant, TaskCandidate, User
@@ -19,11 +19,14 @@ NEAREST_HOLDERS = text("""
 """)  # the unit's chain and its nearest holders in one statement instead of one per level
 
 
+_USER_OF_PERSON = select(User.id).where(User.person_id == bindparam("person_id"))  # built once: run at every step
+
+
 async def actor_user_ids(role: str, unit_id: int, person_id: int | None, *, session: AsyncSession) -> dict[int, str]:
     """The users who act in `role` for a unit: its own holders, else the nearest ancestor's."""
     if role == "person":
-        user = (await session.execute(select(User.id).where(User.person_id == person_id))).first()
-        return {user[0]: "Chính cá nhân"} if user else {}
+        user = await user_of_person(person_id, session=session)
+        return {user: "Chính cá nhân"} if user is not None else {}
     if role == "superior_hr":  # the higher authority that manages the unit (Kon Tum Đ11.2, Nghệ An Đ10.2)
         rows = await _nearest_holders("unit_hr", unit_id, 1, session=session)
         if rows:
@@ -48,7 +51,7 @@ async def user_of_person(person_id: int | None, *, session: AsyncSession) -> int
     """The login of a person's own record, if they have one."""
     if person_id is None:
         return None
-    return (await session.execute(select(User.id).where(User.person_id == person_id))).scalar()
+    return (await session.execute(_USER_OF_PERSON, {"person_id": person_id})).scalar()
 
 
 async def others(users: dict[int, str], unit_id: int, person_id: int | None, *, session: AsyncSession) -> dict[int, str]:

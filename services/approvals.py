@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -68,11 +68,13 @@ async def approval_unit(profile: Profile, unit_id: int, *, session: AsyncSession
     return chain[-2] if len(chain) >= 2 else chain[0]
 
 
+_PERSON_PLACE = select(Person.id, Person.profile, Person.unit_id).where(Person.id == bindparam("person_id"))
+
+
 async def target(revision_id: int, today: date, calendar: WorkingCalendar, *, session: AsyncSession) -> ApprovalInput:
     revision = await session.get(ProfileRevision, revision_id)  # kept in the session: the activity then updates it
     # two columns, not the whole person (whose sealed columns would be opened)
-    person = (await session.execute(select(Person.id, Person.profile, Person.unit_id)
-                                    .where(Person.id == revision.person_id))).one()
+    person = (await session.execute(_PERSON_PLACE, {"person_id": revision.person_id})).one()
     profile = get_profile(person.profile, on=today)
     unit_id = await approval_unit(profile, person.unit_id, session=session)
     unit_id = await _above_own_head(unit_id, person.id, session=session)
@@ -92,12 +94,17 @@ async def _above_own_head(unit_id: int, person_id: int, *, session: AsyncSession
     return chain[-1]
 
 
+_SIGNED = select(Approval.id).where(Approval.level == bindparam("level"), Approval.month == bindparam("month"),
+                                   Approval.status == "signed")
+_UNIT_SIGNED = _SIGNED.where(Approval.unit_id == bindparam("unit_id"))  # built once: asked at every enqueue
+
+
 async def _signed(level: str, month: str, unit_id: int | None = None, *, session: AsyncSession) -> bool:
-    query = select(Approval.id).where(Approval.level == level, Approval.month == month,
-                                      Approval.status == "signed")
-    if unit_id is not None:
-        query = query.where(Approval.unit_id == unit_id)
-    return (await session.execute(query)).first() is not None
+    if unit_id is None:
+        found = await session.execute(_SIGNED, {"level": level, "month": month})
+    else:
+        found = await session.execute(_UNIT_SIGNED, {"level": level, "month": month, "unit_id": unit_id})
+    return found.first() is not None
 
 
 async def open_approval(inp: ApprovalInput, workflow_id: str,
@@ -120,19 +127,23 @@ async def open_approval(inp: ApprovalInput, workflow_id: str,
     return ApprovalOpened(approval.id, opens_at, ends_at.isoformat())
 
 
+_LOCKED_STATUSES = (select(ProfileRevision.id, ProfileRevision.status)
+                    .where(ProfileRevision.id.in_(bindparam("revision_ids", expanding=True))).with_for_update())
+_ADD_ITEM = (insert(ApprovalItem).values(approval_id=bindparam("approval_id"), revision_id=bindparam("revision_id"),
+                                         decision="pending")
+             .on_conflict_do_update(index_elements=["revision_id"], set_={"approval_id": bindparam("approval_id")},
+                                    where=ApprovalItem.decision == "pending"))  # both built once: run at every enqueue
+
+
 async def add_items(approval_id: int, revision_ids: list[int], *, session: AsyncSession) -> None:
     # A revision withdrawn meanwhile (a cancelled leaving, services/moves.cancel) does not join the batch; the
     # lock waits for a cancel being applied.
-    statuses = dict((await session.execute(select(ProfileRevision.id, ProfileRevision.status).where(
-        ProfileRevision.id.in_(revision_ids or [-1])).with_for_update())).all())
+    statuses = dict((await session.execute(_LOCKED_STATUSES, {"revision_ids": revision_ids or [-1]})).all())
     withdrawn = {revision_id for revision_id, status in statuses.items() if status == "withdrawn"}
     for revision_id in revision_ids:
         if revision_id in withdrawn:
             continue
-        await session.execute(insert(ApprovalItem).values(approval_id=approval_id, revision_id=revision_id,
-                                                          decision="pending")
-                              .on_conflict_do_update(index_elements=["revision_id"], set_={"approval_id": approval_id},
-                                                     where=ApprovalItem.decision == "pending"))
+        await session.execute(_ADD_ITEM, {"approval_id": approval_id, "revision_id": revision_id})
     approval = await session.get(Approval, approval_id)
     if approval.status == "waiting":
         approval.status = "open"

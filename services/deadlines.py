@@ -17,8 +17,11 @@ from workflows.contracts import Schedule, ScheduleInput
 REMINDER_HOUR = time(8, 0)  # reminders go out at the start of the working day
 
 
+_OVERRIDES = select(CalendarOverride)  # built once: read at every step's schedule
+
+
 async def working_calendar(*, session: AsyncSession) -> WorkingCalendar:
-    rows = (await session.execute(select(CalendarOverride))).scalars()
+    rows = (await session.execute(_OVERRIDES)).scalars()
     extra = [DayOverride(day=r.day, working=r.working, source=r.source, note=r.note) for r in rows]
     return WorkingCalendar(extra=extra)
 

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, func, literal, literal_column, or_, select, text, union
+from sqlalchemy import String, bindparam, func, literal, literal_column, or_, select, text, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from unidecode import unidecode
@@ -147,11 +147,13 @@ async def revisions(person_id: int, *, session: AsyncSession) -> list[ProfileRev
     return list((await session.execute(query)).scalars())
 
 
+_NEWEST_REVISION = (select(ProfileRevision).where(ProfileRevision.person_id == bindparam("person_id"))
+                    .order_by(ProfileRevision.number.desc()).limit(1))  # built once: read at every save
+
+
 async def working_revision(person_id: int, *, session: AsyncSession) -> ProfileRevision | None:
     """The newest revision, the one a form edits or shows."""
-    query = (select(ProfileRevision).where(ProfileRevision.person_id == person_id)
-             .order_by(ProfileRevision.number.desc()).limit(1))
-    return (await session.execute(query)).scalars().first()
+    return (await session.execute(_NEWEST_REVISION, {"person_id": person_id})).scalars().first()
 
 
 def initial_cv(person: Person) -> dict[str, Any]:

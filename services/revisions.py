@@ -3,7 +3,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import any_id
@@ -175,12 +175,15 @@ async def valid_draft(person_id: int, revision_id: int, now: datetime, *, sessio
     return revision, clean
 
 
+_SUBMITTED = (select(ProfileRevision).where(ProfileRevision.person_id == bindparam("person_id"),
+                                            ProfileRevision.status == "submitted")
+              .order_by(ProfileRevision.number.desc()))  # built once: read at every review
+
+
 async def review(task: Task, *, session: AsyncSession, outcome: str, actor_user_id: int, comment: str,
                  now: datetime) -> ProfileRevision:
     """HR accepts the person's submitted revision for the month's approval, or returns it with a reason."""
-    revision = (await session.execute(select(ProfileRevision).where(
-        ProfileRevision.person_id == task.subject_person_id, ProfileRevision.status == "submitted")
-        .order_by(ProfileRevision.number.desc()))).scalars().first()
+    revision = (await session.execute(_SUBMITTED, {"person_id": task.subject_person_id})).scalars().first()
     if revision is None:
         raise Invalid("Không có bản sơ yếu lý lịch chờ kiểm tra.", "nothing_to_review")
     if outcome == "return" and not comment:

@@ -17,7 +17,7 @@ from rules.clock import local_date
 from services import actors, audit, notify, steps
 from services.actors import actor_user_ids, candidate_ids
 from services.errors import Conflict, Forbidden, Invalid, NotFound
-from services.scope import Viewer, candidate_task_ids, task_reach, task_scope_params, tasks_query, visible_task_ids
+from services.scope import VIEWER_ID, Viewer, candidate_task_ids, task_reach, task_scope_params, visible_task_ids
 from services.signing import ToSign
 from workflows.contracts import CompleteTaskInput, OpenedTask, OpenTaskInput, Signed, TaskResult
 
@@ -26,10 +26,15 @@ DUE_SOON_DAYS = 3
 
 # ---- opening ---------------------------------------------------------------------------------
 
+# Statements run several times per onboarding are built once, their values bound at execute: building a select and
+# its cache key costs about as much Python time as sending it (bench/README.md).
+_STEP_TASK = select(Task).where(Task.workflow_id == bindparam("workflow_id"), Task.step_key == bindparam("step_key"))
+
+
 async def open_task(inp: OpenTaskInput, *, session: AsyncSession, now: datetime) -> OpenedTask:
     """Create the task row and its candidates once per (workflow, step)."""
-    existing = (await session.execute(select(Task).where(
-        Task.workflow_id == inp.workflow_id, Task.step_key == inp.step_key))).scalars().first()
+    existing = (await session.execute(_STEP_TASK, {"workflow_id": inp.workflow_id,
+                                                   "step_key": inp.step_key})).scalars().first()
     if existing is None:
         existing, candidates = await _insert_task(inp, now, session=session)
     else:
@@ -110,14 +115,18 @@ async def _done(task: Task, actor: str | None, inp: CompleteTaskInput, result: d
     return _result(task)
 
 
+_ACTOR = bindparam("actor_id", type_=Integer)
+_TASK_AND_ACTOR = select(Task, select(User.username).where(User.id == _ACTOR).scalar_subquery(),
+                         exists().where(TaskCandidate.task_id == Task.id, TaskCandidate.user_id == _ACTOR,
+                                        TaskCandidate.can_complete)).where(Task.id == bindparam("task_id"))
+_LOCKED_TASK_AND_ACTOR = _TASK_AND_ACTOR.with_for_update(of=Task)
+
+
 async def _task_and_actor(inp: CompleteTaskInput, *, lock: bool,
                           session: AsyncSession) -> tuple[Task | None, str | None, bool]:
     """The task, the actor's username (for the audit event) and whether the actor may complete it, in one query."""
-    actor = inp.actor_user_id
-    query = select(Task, select(User.username).where(User.id == actor).scalar_subquery(),
-                   exists().where(TaskCandidate.task_id == Task.id, TaskCandidate.user_id == actor,
-                                  TaskCandidate.can_complete)).where(Task.id == inp.task_id)
-    found = (await session.execute(query.with_for_update(of=Task) if lock else query)).first()
+    found = (await session.execute(_LOCKED_TASK_AND_ACTOR if lock else _TASK_AND_ACTOR,
+                                   {"task_id": inp.task_id, "actor_id": inp.actor_user_id})).first()
     return (found[0], found[1], found[2]) if found is not None else (None, None, False)
 
 
@@ -319,11 +328,19 @@ async def readable_task(viewer: Viewer, task_id: int, *, session: AsyncSession) 
     return (await readable_task_and_candidacy(viewer, task_id, session=session))[0]
 
 
+@cache
+def _readable_task_statement(reach: str):
+    """The task if the viewer may read it, and whether they may complete it: built once per reach."""
+    candidate = exists().where(TaskCandidate.task_id == Task.id, TaskCandidate.user_id == VIEWER_ID,
+                               TaskCandidate.can_complete)
+    visible = visible_task_ids(reach, Task.id == bindparam("task_id", type_=Integer)).subquery()
+    return select(Task, candidate).where(Task.id.in_(select(visible.c.id)))
+
+
 async def readable_task_and_candidacy(viewer: Viewer, task_id: int, *, session: AsyncSession) -> tuple[Task, bool]:
     """The task and whether the viewer may complete it (can_complete), in one statement."""
-    candidate = exists().where(TaskCandidate.task_id == Task.id, TaskCandidate.user_id == viewer.user_id,
-                               TaskCandidate.can_complete)
-    found = (await session.execute(tasks_query(viewer, Task.id == task_id).add_columns(candidate))).first()
+    found = (await session.execute(_readable_task_statement(task_reach(viewer)),
+                                   {**task_scope_params(viewer), "task_id": task_id})).first()
     if found is None:
         raise NotFound("Không tìm thấy nhiệm vụ hoặc nhiệm vụ nằm ngoài phạm vi của bạn.", "task_not_found")
     return found[0], found[0].status == "open" and found[1]
