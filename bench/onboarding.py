@@ -4,8 +4,7 @@
 
 One Temporal dev server and one throwaway PostgreSQL database for the whole run:
   real  N hires driven as the UI/API drive them (hire → create account → activate → save CV →
-        submit → accept → the revision in the month's approval batch), against the real worker
-        (bootstrap.worker.build_worker);
+        submit → accept → workflow result), against the real worker (bootstrap.worker.build_worker);
   bare  N BareOnboarding workflows (bench/bare.py): same activities and Updates, no database.
 Both poll for the open step at the same interval (the real one reads the tasks table, the bare one
 queries the workflow), keep `concurrency` onboardings in flight and report a rate and latencies.
@@ -35,7 +34,7 @@ from core.config import ROOT, Settings
 from core.db import Database
 from core.devstack import drop_database, embedded_postgres_uri, ensure_database
 from core.migrate import upgrade
-from models import ApprovalItem, ProfileRevision, Task, User
+from models import Task, User
 from services import auth, onboarding, people, task_actions
 from services.errors import Conflict
 from services.scope import load_viewer
@@ -52,8 +51,6 @@ UNITS = list(STAFF)          # hires are spread over the demo units, each with i
 OPEN_STEP = select(Task.id).where(Task.workflow_id == bindparam("workflow_id"), Task.kind == bindparam("kind"),
                                   Task.status == "open")
 USER_ID = select(User.id).where(User.username == bindparam("username"))
-QUEUED = (select(ApprovalItem.id).join(ProfileRevision, ProfileRevision.id == ApprovalItem.revision_id)
-          .where(ProfileRevision.person_id == bindparam("person_id")))
 
 
 @dataclass
@@ -127,20 +124,17 @@ class RealDriver:
             await people.save_draft(me, person_id, demo_cv(hire, cid), session=session)
         await self._complete(hire.login, await self._open_task(wid, "self_entry"), "submit")
         await self._complete(hr, await self._open_task(wid, "review_entry"), "accept")
-        await self._queued_for_approval(wid, person_id)
+        await self._queued_for_approval(wid)
 
-    async def _queued_for_approval(self, wid: str, person_id: int) -> None:
-        """The onboarding's own work ends when its revision joins the month's approval (its row in the month's
-        batch, as the person's record page shows it); the signature is a monthly batch, not part of one
-        onboarding's latency. Read from the tables, as the steps are: a workflow query per poll would be a
-        workflow task for the worker, which the app itself never asks for."""
+    async def _queued_for_approval(self, wid: str) -> None:
+        """The onboarding's own work ends when its revision joins the month's approval; the
+        signature is a monthly batch, not part of one onboarding's latency."""
+        handle = self.client.get_workflow_handle(wid)
         deadline = perf_counter() + STEP_TIMEOUT
-        while perf_counter() < deadline:
-            async with self.db.session() as session:
-                if (await session.execute(QUEUED, {"person_id": person_id})).first() is not None:
-                    return
+        while await handle.query("stage") != "approval":
+            if perf_counter() > deadline:
+                raise TimeoutError(f"{wid} never reached the approval")
             await asyncio.sleep(POLL)
-        raise TimeoutError(f"{wid} never reached the approval")
 
     async def _hire(self, hr: str, hire: DemoHire, cid: str) -> int:
         today = local_date(datetime.now(UTC))
