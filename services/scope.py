@@ -141,8 +141,9 @@ def candidate_task_ids(*conditions):
             .where(TaskCandidate.user_id == VIEWER_ID, *conditions).correlate(None))
 
 
-def tasks_query(viewer: Viewer, *conditions):
-    """Select of the tasks this viewer may read that meet `conditions`: their unit scope, plus tasks they are
-    candidate for. Pass the conditions here rather than to the select, so that both sides of the scope use them."""
-    visible = visible_task_ids(task_reach(viewer), *conditions).subquery()
-    return select(Task).where(Task.id.in_(select(visible.c.id))).params(task_scope_params(viewer))
+def tasks_query(reach: str, *conditions):
+    """Select of the tasks a viewer of this reach may read that meet `conditions`: their unit scope, plus tasks they
+    are candidate for; the viewer's values are bound at execute (`task_scope_params`). Pass the conditions here
+    rather than to the select, so that both sides of the scope use them."""
+    visible = visible_task_ids(reach, *conditions).subquery()
+    return select(Task).where(Task.id.in_(select(visible.c.id)))

@@ -17,7 +17,8 @@ from rules.clock import local_date
 from services import actors, audit, notify, steps
 from services.actors import actor_user_ids, candidate_ids
 from services.errors import Conflict, Forbidden, Invalid, NotFound
-from services.scope import VIEWER_ID, Viewer, candidate_task_ids, task_reach, task_scope_params, visible_task_ids
+from services.scope import (VIEWER_ID, Viewer, candidate_task_ids, task_reach, task_scope_params, tasks_query,
+                            visible_task_ids)
 from services.signing import ToSign
 from workflows.contracts import CompleteTaskInput, OpenedTask, OpenTaskInput, Signed, TaskResult
 
@@ -333,8 +334,7 @@ def _readable_task_statement(reach: str):
     """The task if the viewer may read it, and whether they may complete it: built once per reach."""
     candidate = exists().where(TaskCandidate.task_id == Task.id, TaskCandidate.user_id == VIEWER_ID,
                                TaskCandidate.can_complete)
-    visible = visible_task_ids(reach, Task.id == bindparam("task_id", type_=Integer)).subquery()
-    return select(Task, candidate).where(Task.id.in_(select(visible.c.id)))
+    return tasks_query(reach, Task.id == bindparam("task_id", type_=Integer)).add_columns(candidate)
 
 
 async def readable_task_and_candidacy(viewer: Viewer, task_id: int, *, session: AsyncSession) -> tuple[Task, bool]:
