@@ -85,6 +85,7 @@ class ArrivalWorkflow(AwaitsApproval):
     # call), then closes the task with the draft it stored, as every other completion.
     @workflow.update(name="complete_task")
     async def complete_task(self, update: CompleteTaskInput) -> TaskResult:
+        await self.tasks.opened(update)
         if self.stage == "sync":
             update = await self._pull(update)
         return await self.tasks.complete(update)

@@ -63,6 +63,7 @@ class HumanTasks:
     completing: set[int] = field(default_factory=set)
     signing: set[int] = field(default_factory=set)
     results: dict[int, TaskResult] = field(default_factory=dict)
+    opening: int = 0  # open_task activities in flight: their task rows may be read, and completed, first
 
     async def run(self, spec: StepSpec) -> TaskResult:
         schedule = await activity(calls.schedule, ScheduleInput(
@@ -72,11 +73,15 @@ class HumanTasks:
         ))
         # the run id keeps a step of a restarted workflow (same business id) apart from the old one
         step_key = f"{spec.step_key}@{workflow.info().run_id[:8]}"
-        opened = await activity(calls.open_task, OpenTaskInput(
-            workflow_id=self.workflow_id, step_key=step_key, kind=spec.kind,
-            person_id=spec.person_id, unit_id=spec.unit_id, profile=self.profile,
-            profile_version=self.profile_version, started_on=spec.start, schedule=schedule,
-        ))
+        self.opening += 1
+        try:
+            opened = await activity(calls.open_task, OpenTaskInput(
+                workflow_id=self.workflow_id, step_key=step_key, kind=spec.kind,
+                person_id=spec.person_id, unit_id=spec.unit_id, profile=self.profile,
+                profile_version=self.profile_version, started_on=spec.start, schedule=schedule,
+            ))
+        finally:
+            self.opening -= 1
         self.open[opened.task_id] = opened
         if spec.signs:
             self.signing.add(opened.task_id)
@@ -101,8 +106,12 @@ class HumanTasks:
             await activity(calls.MILESTONES[milestone], MilestoneInput(task_id=task_id, milestone=milestone))
 
     def validate(self, update: CompleteTaskInput) -> None:
-        """Refuse a stale, duplicate or unauthorised completion before it reaches history."""
+        """Refuse a stale, duplicate or unauthorised completion before it reaches history. While a task is being
+        opened its row is committed before the workflow hears of it: a completion of a task not known yet is then
+        accepted, and checked by `opened` once the open is recorded."""
         task = self.open.get(update.task_id)
+        if task is None and self.opening and update.task_id not in self.results:
+            return
         if task is None or update.task_id in self.results:
             raise ValueError("Nhiệm vụ này không còn mở.")
         if update.task_id in self.completing:
@@ -112,7 +121,20 @@ class HumanTasks:
         if update.outcome not in task.outcomes:
             raise ValueError(f"Kết quả không hợp lệ; chọn một trong: {', '.join(task.outcomes)}.")
 
+    async def opened(self, update: CompleteTaskInput) -> None:
+        """Wait until the completion's task is recorded as open, if it was accepted while being opened, and check
+        it then as `validate` does (a refusal fails the Update)."""
+        if update.task_id in self.open:
+            return
+        await workflow.wait_condition(lambda: update.task_id in self.open or update.task_id in self.results
+                                      or not self.opening)
+        try:
+            self.validate(update)
+        except ValueError as err:
+            raise ApplicationError(str(err), type="ValueError", non_retryable=True) from None
+
     async def complete(self, update: CompleteTaskInput) -> TaskResult:
+        await self.opened(update)
         self.completing.add(update.task_id)
         try:
             result = None
