@@ -320,9 +320,10 @@ async def activate(username: str, code: str, password: str, *,
                    session: AsyncSession, min_length: int = MIN_PASSWORD_LENGTH) -> User:
     """Set the password with the one-time code HR handed over (the demo allows a short password); every session
     the account had ends (after a reset, whoever held the old password is out). The row is locked, so a code
-    used twice at once activates once."""
+    used twice at once activates once; FOR NO KEY UPDATE, as the id does not change, so a row that refers to the
+    account (the person's first task names them a candidate) is not kept waiting through the argon2 hash."""
     user = (await session.execute(select(User).where(User.username == username.strip())
-                                  .with_for_update())).scalars().first()
+                                  .with_for_update(key_share=True))).scalars().first()
     now = _now()
     pending = bool(user and user.activation_hash and user.activation_expires and user.activation_expires >= now)
     # an unknown account costs the same work as a wrong code

@@ -2,15 +2,16 @@
 work) and passwords (argon2id at PASSWORD_HASH_PARAMETERS; a hash made with other parameters is rehashed at the
 next login). The app runs on the real PostgreSQL without Temporal: nothing here starts a workflow."""
 import asyncio
+import threading
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from argon2 import PasswordHasher, extract_parameters
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from api.main import create_app
-from models import User
+from models import RoleGrant, User
 from services import admin, auth
 from services.errors import Invalid
 from tests.conftest import PASSWORD
@@ -84,6 +85,38 @@ async def test_the_same_code_used_twice_at_once_activates_once(client, db, org):
     assert sorted(a.status_code for a in answers) == [200, 422]
     winner = "mat-khau-thu-nhat" if answers[0].status_code == 200 else "mat-khau-thu-hai"
     assert auth.verify_secret((await user_row(db, "hoa.tranthi")).password_hash, winner)
+
+
+async def test_an_activation_under_way_does_not_hold_up_a_row_that_names_the_account(db, org, monkeypatch):
+    """The activation locks the account while argon2 hashes the password (about 30 ms, longer under load); a row
+    that refers to the account, such as the person's first task naming them a candidate, is written meanwhile."""
+    code = await new_official(db, org)
+    hashing, release = threading.Event(), threading.Event()
+    real_hash = auth.hash_secret
+
+    def held_hash(secret: str) -> str:  # runs in a thread (asyncio.to_thread), with the row locked
+        hashing.set()
+        release.wait(10)
+        return real_hash(secret)
+
+    monkeypatch.setattr(auth, "hash_secret", held_hash)
+
+    async def activate() -> None:
+        async with db.session() as session:
+            await auth.activate("hoa.tranthi", code, NEW_PASSWORD, session=session)
+
+    activating = asyncio.create_task(activate())
+    try:
+        assert await asyncio.to_thread(hashing.wait, 10)
+        user_id = (await user_row(db, "hoa.tranthi")).id
+        async with db.session() as session:  # refused at once if it had to wait for the activation's lock
+            await session.execute(text("SET LOCAL lock_timeout = '2s'"))
+            session.add(RoleGrant(user_id=user_id, role="unit_head", unit_id=org.units["SYT"]))
+        assert not activating.done()
+    finally:
+        release.set()
+    await activating
+    assert auth.verify_secret((await user_row(db, "hoa.tranthi")).password_hash, NEW_PASSWORD)
 
 
 async def test_a_wrong_or_expired_code_is_refused_and_sets_nothing(client, db, org):
