@@ -1,13 +1,14 @@
 """Onboardings per second through the real services and workflows, next to a bare Temporal baseline.
 
-    python -m bench.onboarding [--n 20] [--concurrency 5] [--warmup 1]
+    python -m bench.onboarding [--n 20] [--concurrency 5] [--warmup 1] [--rounds 2]
 
 One Temporal dev server and one throwaway PostgreSQL database for the whole run:
   real  N hires driven as the UI/API drive them (hire → create account → activate → save CV →
         submit → accept → workflow result), against the real worker (bootstrap.worker.build_worker);
   bare  N BareOnboarding workflows (bench/bare.py): same activities and Updates, no database.
 Both poll for the open step at the same interval (the real one reads the tasks table, the bare one
-queries the workflow), keep `concurrency` onboardings in flight and report a rate and latencies.
+queries the workflow), keep `concurrency` onboardings in flight and report a rate and latencies. The
+onboardings run in rounds, real then bare, with both workers up throughout (run_paired).
 Nothing is asserted: the numbers are printed for a person to read.
 """
 import argparse
@@ -16,6 +17,8 @@ import math
 import os
 import sys
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -74,8 +77,9 @@ class Result:
         return ordered[math.ceil(0.95 * len(ordered)) - 1]  # nearest rank
 
 
-async def measure(n: int, concurrency: int, one) -> tuple[list[float], float]:
-    """Run one(i) for i < n with at most `concurrency` in flight; return latencies and wall time."""
+async def measure(n: int, concurrency: int, one, first: int = 0) -> tuple[list[float], float]:
+    """Run one(i) for first <= i < first + n with at most `concurrency` in flight; return latencies and wall
+    time."""
     gate = asyncio.Semaphore(concurrency)
 
     async def timed(i: int) -> float:
@@ -85,7 +89,7 @@ async def measure(n: int, concurrency: int, one) -> tuple[list[float], float]:
             return perf_counter() - start
 
     start = perf_counter()
-    latencies = await asyncio.gather(*(timed(i) for i in range(n)))
+    latencies = await asyncio.gather(*(timed(i) for i in range(first, first + n)))
     return list(latencies), perf_counter() - start
 
 
@@ -177,7 +181,10 @@ async def _user_id(session, username: str) -> int:
     return (await session.execute(USER_ID, {"username": username})).scalar_one()
 
 
-async def run_real(client: Client, url: str, n: int, concurrency: int, warmup: int) -> Result:
+@asynccontextmanager
+async def real_side(client: Client, url: str, n: int, warmup: int) -> AsyncIterator[RealDriver]:
+    """The demo org seeded and a real worker running; `warmup` onboardings done (serials n and up, untimed:
+    imports, sandbox, connection pool)."""
     settings = Settings(database_url=url, smtp_host=None, profile="quang-ngai", secret_key="bench",
                         demo_password=PASSWORD)
     db = Database(url)
@@ -186,12 +193,10 @@ async def run_real(client: Client, url: str, n: int, concurrency: int, warmup: i
             org = await seed_org(session, PASSWORD)
         driver = RealDriver(client, db, settings, f"bench-real-{uuid.uuid4().hex[:8]}", org.units)
         async with build_worker(client, db, settings, task_queue=driver.task_queue):
-            for serial in range(n, n + warmup):  # untimed: imports, sandbox, connection pool
+            for serial in range(n, n + warmup):
                 await driver.onboard(serial)
             driver.retries = 0
-            latencies, wall = await measure(n, concurrency, driver.onboard)
-            events = await history_events(client, driver.last_workflow)
-        return Result(latencies, wall, driver.retries, events)
+            yield driver
     finally:
         await db.dispose()
 
@@ -232,14 +237,31 @@ class BareDriver:
         raise TimeoutError(f"no open {kind} step in {handle.id}")
 
 
-async def run_bare(client: Client, n: int, concurrency: int, warmup: int) -> Result:
+@asynccontextmanager
+async def bare_side(client: Client, n: int, warmup: int) -> AsyncIterator[BareDriver]:
     driver = BareDriver(client, f"bench-bare-{uuid.uuid4().hex[:8]}")
     async with Worker(client, task_queue=driver.task_queue, workflows=[BareOnboarding], activities=ACTIVITIES):
         for serial in range(n, n + warmup):
             await driver.onboard(serial)
-        latencies, wall = await measure(n, concurrency, driver.onboard)
-        events = await history_events(client, driver.last_workflow)
-    return Result(latencies, wall, 0, events)
+        yield driver
+
+
+async def run_paired(client: Client, url: str, n: int, concurrency: int, warmup: int,
+                     rounds: int = 1) -> tuple[Result, Result]:
+    """N real and N bare onboardings in `rounds` rounds, each a share of the real ones then the same share of
+    the bare ones, both workers running throughout: a machine whose speed drifts during the run (a neighbour,
+    a slower minute) weighs on both sides alike. Each side's rate is its N over the sum of its rounds' walls."""
+    async with real_side(client, url, n, warmup) as real, bare_side(client, n, warmup) as bare:
+        measured: dict[str, tuple[list[float], float]] = {"real": ([], 0.0), "bare": ([], 0.0)}
+        first = 0
+        for k in range(rounds):
+            share = n // rounds + (1 if k < n % rounds else 0)
+            for side, driver in (("real", real), ("bare", bare)):
+                latencies, wall = await measure(share, concurrency, driver.onboard, first)
+                measured[side] = (measured[side][0] + latencies, measured[side][1] + wall)
+            first += share
+        return (Result(*measured["real"], real.retries, await history_events(client, real.last_workflow)),
+                Result(*measured["bare"], 0, await history_events(client, bare.last_workflow)))
 
 
 async def history_events(client: Client, wid: str) -> int:
@@ -266,13 +288,12 @@ def report(n: int, concurrency: int, real: Result, bare: Result) -> str:
     return "\n".join(lines)
 
 
-async def bench(url: str, n: int, concurrency: int, warmup: int) -> str:
+async def bench(url: str, n: int, concurrency: int, warmup: int, rounds: int) -> str:
     temporal = str(Path(sys.executable).with_name("temporal"))
     env = await WorkflowEnvironment.start_local(dev_server_existing_path=temporal,
                                                 dev_server_extra_args=["--log-level", "error"])
     try:
-        real = await run_real(env.client, url, n, concurrency, warmup)
-        bare = await run_bare(env.client, n, concurrency, warmup)
+        real, bare = await run_paired(env.client, url, n, concurrency, warmup, rounds)
     finally:
         await env.shutdown()
     return report(n, concurrency, real, bare)
@@ -283,6 +304,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n", type=int, default=20, help="onboardings per run (default 20)")
     parser.add_argument("--concurrency", type=int, default=5, help="onboardings in flight (default 5)")
     parser.add_argument("--warmup", type=int, default=1, help="untimed onboardings first (default 1)")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="rounds of real then bare onboardings, N shared among them (default 2)")
     args = parser.parse_args(argv)
 
     # DATABASE_URL when set, else the embedded PostgreSQL; a throwaway database either way.
@@ -291,8 +314,9 @@ def main(argv: list[str] | None = None) -> None:
     url = ensure_database(admin_uri, name)
     try:
         upgrade(url)
-        print(f"bench: N={args.n} concurrency={args.concurrency} warmup={args.warmup} ...", flush=True)
-        print(asyncio.run(bench(url, args.n, args.concurrency, args.warmup)))
+        print(f"bench: N={args.n} concurrency={args.concurrency} warmup={args.warmup} rounds={args.rounds} ...",
+              flush=True)
+        print(asyncio.run(bench(url, args.n, args.concurrency, args.warmup, args.rounds)))
     finally:
         drop_database(admin_uri, name)
 
