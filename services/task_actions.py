@@ -58,7 +58,7 @@ async def complete(client: Client, session: AsyncSession, viewer: Viewer, task_i
         except WorkflowUpdateFailedError as err:
             refusal = _refusal(err)
             # The task row is committed a moment before the workflow records the task as open. The workflow
-            # accepts such a completion and waits for the open (HumanTasks.validate); a worker of an earlier
+            # accepts such a completion and waits for the open (HumanTasks.validate and .opened); a worker of an earlier
             # version, during a rolling deploy, refuses it instead.
             if refusal.code != "task_not_open" or attempt == OPENING_RETRIES or not await _still_open(task_id, session=session):
                 raise refusal from err
